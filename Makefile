@@ -1,0 +1,33 @@
+# Build, test and benchmark the project. `make test` is what CI runs.
+GO      ?= go
+SITE    ?= site
+GOROOT  := $(shell $(GO) env GOROOT)
+
+.PHONY: all build test test-short vet wasm-vet bench bench-speed site clean
+
+all: build
+
+build:
+	$(GO) build ./...
+
+vet:
+	$(GO) vet ./...
+	GOOS=js GOARCH=wasm $(GO) vet ./core/...
+
+test: vet
+	$(GO) test -timeout 60m ./...
+
+# The quick subset: no PyTorch parity, no browser.
+test-short:
+	$(GO) test -short ./...
+
+# Micro-benchmarks of the kernels (ratios against peers in the same run).
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 2x ./core/...
+
+# Training speed: Go native, Go wasm under node, PyTorch; both shapes.
+bench-speed:
+	$(GO) run ./bench/speed
+
+clean:
+	rm -rf $(SITE)

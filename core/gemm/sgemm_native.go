@@ -1,0 +1,114 @@
+//go:build !js
+
+package gemm
+
+import (
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/gonum"
+)
+
+// serial is the single-threaded product for m, n, k > 0 and alpha != 0.
+func serial(ws *workspace, tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if tA && tB {
+		blocked(ws, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	gonumPacked(ws, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// Tiles for gonumTiled. gonum's Sgemm starts goroutines, and allocates,
+// once C spans four or more 64×64 blocks; a 64×192 tile spans three, so
+// every call stays serial. A k block of 512 keeps the tile's rows of A and
+// B (128 KiB and 384 KiB) in L2 across the tile's dot products.
+const (
+	gonumM = 64
+	gonumN = 192
+	gonumK = 512
+)
+
+// gonumTiled computes the product with gonum's serial kernels, one C tile
+// and k block at a time.
+func gonumTiled(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	ta, tb := blas.NoTrans, blas.NoTrans
+	if tA {
+		ta = blas.Trans
+	}
+	if tB {
+		tb = blas.Trans
+	}
+	for pc := 0; pc < k; pc += gonumK {
+		kb := min(gonumK, k-pc)
+		bt := beta
+		if pc > 0 {
+			bt = 1
+		}
+		for ic := 0; ic < m; ic += gonumM {
+			mb := min(gonumM, m-ic)
+			ao := ic*lda + pc
+			if tA {
+				ao = pc*lda + ic
+			}
+			for jc := 0; jc < n; jc += gonumN {
+				nb := min(gonumN, n-jc)
+				bo := pc*ldb + jc
+				if tB {
+					bo = jc*ldb + pc
+				}
+				gonum.Implementation{}.Sgemm(ta, tb, mb, nb, kb, alpha, a[ao:], lda, b[bo:], ldb, bt, c[ic*ldc+jc:], ldc)
+			}
+		}
+	}
+}
+
+// gonumPacked is gonumTiled with each tile of A and B first copied to a
+// contiguous buffer.
+func gonumPacked(ws *workspace, tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if ws.ga == nil {
+		ws.ga = make([]float32, gonumM*gonumK)
+		ws.gb = make([]float32, gonumK*gonumN)
+	}
+	ta, tb := blas.NoTrans, blas.NoTrans
+	if tA {
+		ta = blas.Trans
+	}
+	if tB {
+		tb = blas.Trans
+	}
+	for jc := 0; jc < n; jc += gonumN {
+		nb := min(gonumN, n-jc)
+		for pc := 0; pc < k; pc += gonumK {
+			kb := min(gonumK, k-pc)
+			bt := beta
+			if pc > 0 {
+				bt = 1
+			}
+			var bp []float32
+			ldbp := nb
+			if tB {
+				bp, ldbp = copyTile(ws.gb, b[jc*ldb+pc:], ldb, nb, kb), kb
+			} else {
+				bp = copyTile(ws.gb, b[pc*ldb+jc:], ldb, kb, nb)
+			}
+			for ic := 0; ic < m; ic += gonumM {
+				mb := min(gonumM, m-ic)
+				var ap []float32
+				ldap := kb
+				if tA {
+					ap, ldap = copyTile(ws.ga, a[pc*lda+ic:], lda, kb, mb), mb
+				} else {
+					ap = copyTile(ws.ga, a[ic*lda+pc:], lda, mb, kb)
+				}
+				gonum.Implementation{}.Sgemm(ta, tb, mb, nb, kb, alpha, ap, ldap, bp, ldbp, bt, c[ic*ldc+jc:], ldc)
+			}
+		}
+	}
+}
+
+// copyTile copies rows×cols elements of src (leading dimension ld) to the
+// start of dst, packed, and returns them.
+func copyTile(dst, src []float32, ld, rows, cols int) []float32 {
+	for r := 0; r < rows; r++ {
+		copy(dst[r*cols:r*cols+cols], src[r*ld:r*ld+cols])
+	}
+	return dst[:rows*cols]
+}

@@ -1,0 +1,611 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+
+	"pada/core/gemm"
+	"pada/core/par"
+)
+
+// CPU is the pure-Go Backend. Matrix products go through gemm; the other
+// kernels split their channels (or planes) over a worker pool. The zero
+// value is not usable; call NewCPU.
+type CPU struct {
+	pool *par.Pool
+	mm   *gemm.Parallel
+	col  []float32 // im2col scratch, grown once to the largest convolution
+
+	// One preallocated task per kernel: handing par a pointer to a long-
+	// lived struct keeps every call allocation-free.
+	im2col  im2colTask
+	col2im  col2imTask
+	bn      bnTask
+	bnBack  bnBackTask
+	pool3   pool3Task
+	pool3B  pool3BackTask
+	pool2   pool2Task
+	pool2B  pool2BackTask
+	rowSum  rowSumTask
+	reluMn  reluMeanTask
+	reluMnB reluMeanBackTask
+}
+
+// NewCPU returns a CPU backend that uses threads goroutines (1 in wasm).
+func NewCPU(threads int) *CPU {
+	p := par.New(threads)
+	return &CPU{pool: p, mm: gemm.NewParallel(p)}
+}
+
+// Threads reports the number of goroutines the backend uses.
+func (b *CPU) Threads() int { return b.pool.Threads() }
+
+// Close stops the backend's workers.
+func (b *CPU) Close() { b.pool.Close() }
+
+// Reserve grows the im2col scratch so that no later call allocates.
+func (b *CPU) Reserve(colLen int) {
+	if len(b.col) < colLen {
+		b.col = make([]float32, colLen)
+	}
+}
+
+func (b *CPU) scratch(n int) []float32 {
+	b.Reserve(n)
+	return b.col[:n]
+}
+
+func mustLen(what string, buf []float32, n int) {
+	if len(buf) < n {
+		panic(fmt.Sprintf("nn: %s has length %d, need %d", what, len(buf), n))
+	}
+}
+
+// ToCNHW implements Backend.
+func (b *CPU) ToCNHW(dst, src []float32, n, c, hw int) {
+	mustLen("ToCNHW src", src, n*c*hw)
+	mustLen("ToCNHW dst", dst, n*c*hw)
+	for i := 0; i < n; i++ {
+		for j := 0; j < c; j++ {
+			copy(dst[(j*n+i)*hw:(j*n+i+1)*hw], src[(i*c+j)*hw:(i*c+j+1)*hw])
+		}
+	}
+}
+
+// direct reports whether the input itself can serve as the im2col matrix.
+func direct(g ConvGeom) bool { return g.K == 1 && g.Stride == 1 && g.Pad == 0 && !g.ReLU }
+
+// Conv implements Backend.
+func (b *CPU) Conv(dst, src, w, bias []float32, g ConvGeom) {
+	mustLen("Conv src", src, g.InLen())
+	mustLen("Conv dst", dst, g.OutLen())
+	mustLen("Conv w", w, g.WeightLen())
+	kk := g.Cin * g.K * g.K
+	p := g.N * g.OutH() * g.OutW()
+	col := src
+	if !direct(g) {
+		col = b.scratch(kk * p)
+		b.im2col.set(col, src, g)
+		b.pool.For(g.Cin, 1, &b.im2col)
+	}
+	b.mm.Sgemm(false, false, g.Cout, p, kk, 1, w, kk, col, p, 0, dst, p)
+	if bias != nil {
+		for co := 0; co < g.Cout; co++ {
+			bv := bias[co]
+			row := dst[co*p : (co+1)*p]
+			for i := range row {
+				row[i] += bv
+			}
+		}
+	}
+}
+
+// ConvBackward implements Backend.
+func (b *CPU) ConvBackward(dsrc, dw, db, dy, src, w []float32, g ConvGeom) {
+	kk := g.Cin * g.K * g.K
+	p := g.N * g.OutH() * g.OutW()
+	mustLen("ConvBackward dy", dy, g.Cout*p)
+	mustLen("ConvBackward dw", dw, g.WeightLen())
+	if db != nil {
+		b.rowSum.set(db, dy, p)
+		b.pool.For(g.Cout, 1, &b.rowSum)
+	}
+	col := src
+	if !direct(g) {
+		col = b.scratch(kk * p)
+		b.im2col.set(col, src, g)
+		b.pool.For(g.Cin, 1, &b.im2col)
+	}
+	b.mm.Sgemm(false, true, g.Cout, kk, p, 1, dy, p, col, p, 1, dw, kk)
+	if dsrc == nil {
+		return
+	}
+	mustLen("ConvBackward dsrc", dsrc, g.InLen())
+	if direct(g) {
+		b.mm.Sgemm(true, false, g.Cin, p, g.Cout, 1, w, g.Cin, dy, p, 1, dsrc, p)
+		return
+	}
+	// The im2col matrix is no longer needed: reuse its memory for dcol.
+	b.mm.Sgemm(true, false, kk, p, g.Cout, 1, w, kk, dy, p, 0, col, p)
+	b.col2im.set(dsrc, col, src, g)
+	b.pool.For(g.Cin, 1, &b.col2im)
+}
+
+// BatchNorm implements Backend.
+func (b *CPU) BatchNorm(x, mean, invstd []float32, c, p int) {
+	mustLen("BatchNorm x", x, c*p)
+	b.bn = bnTask{x: x, mean: mean, invstd: invstd, p: p}
+	b.pool.For(c, 1, &b.bn)
+}
+
+// BatchNormBackward implements Backend.
+func (b *CPU) BatchNormBackward(dx, dy, xhat, invstd []float32, c, p int) {
+	mustLen("BatchNormBackward dy", dy, c*p)
+	b.bnBack = bnBackTask{dx: dx, dy: dy, xhat: xhat, invstd: invstd, p: p}
+	b.pool.For(c, 1, &b.bnBack)
+}
+
+// AvgPool3Add implements Backend.
+func (b *CPU) AvgPool3Add(dst, src []float32, planes, h, w int) {
+	mustLen("AvgPool3Add src", src, planes*h*w)
+	b.pool3 = pool3Task{dst: dst, src: src, h: h, w: w}
+	b.pool.For(planes, 4, &b.pool3)
+}
+
+// AvgPool3Backward implements Backend.
+func (b *CPU) AvgPool3Backward(dsrc, ddst []float32, planes, h, w int) {
+	mustLen("AvgPool3Backward ddst", ddst, planes*h*w)
+	b.pool3B = pool3BackTask{dsrc: dsrc, ddst: ddst, h: h, w: w}
+	b.pool.For(planes, 4, &b.pool3B)
+}
+
+// AvgPool2 implements Backend.
+func (b *CPU) AvgPool2(dst, src []float32, planes, h, w int) {
+	mustLen("AvgPool2 src", src, planes*h*w)
+	b.pool2 = pool2Task{dst: dst, src: src, h: h, w: w}
+	b.pool.For(planes, 4, &b.pool2)
+}
+
+// AvgPool2Backward implements Backend.
+func (b *CPU) AvgPool2Backward(dsrc, ddst []float32, planes, h, w int) {
+	mustLen("AvgPool2Backward dsrc", dsrc, planes*h*w)
+	b.pool2B = pool2BackTask{dsrc: dsrc, ddst: ddst, h: h, w: w}
+	b.pool.For(planes, 4, &b.pool2B)
+}
+
+// Add implements Backend.
+func (b *CPU) Add(dst, src []float32) {
+	dst = dst[:len(src)]
+	for i, v := range src {
+		dst[i] += v
+	}
+}
+
+// Zero implements Backend.
+func (b *CPU) Zero(x []float32) { clear(x) }
+
+// ReLUMean implements Backend.
+func (b *CPU) ReLUMean(dst, src []float32, cn, hw int) {
+	mustLen("ReLUMean src", src, cn*hw)
+	b.reluMn = reluMeanTask{dst: dst, src: src, hw: hw}
+	b.pool.For(cn, 64, &b.reluMn)
+}
+
+// ReLUMeanBackward implements Backend.
+func (b *CPU) ReLUMeanBackward(dsrc, ddst, src []float32, cn, hw int) {
+	mustLen("ReLUMeanBackward src", src, cn*hw)
+	b.reluMnB = reluMeanBackTask{dsrc: dsrc, ddst: ddst, src: src, hw: hw}
+	b.pool.For(cn, 64, &b.reluMnB)
+}
+
+// Linear implements Backend.
+func (b *CPU) Linear(out, in, w, bias []float32, n, c, k int) {
+	mustLen("Linear in", in, c*n)
+	mustLen("Linear w", w, k*c)
+	mustLen("Linear out", out, n*k)
+	gemm.Sgemm(true, true, n, k, c, 1, in, n, w, c, 0, out, k)
+	for i := 0; i < n; i++ {
+		row := out[i*k : (i+1)*k]
+		for j := range row {
+			row[j] += bias[j]
+		}
+	}
+}
+
+// LinearBackward implements Backend.
+func (b *CPU) LinearBackward(din, dw, db, dout, in, w []float32, n, c, k int) {
+	mustLen("LinearBackward dout", dout, n*k)
+	gemm.Sgemm(true, true, k, c, n, 1, dout, k, in, n, 1, dw, c)
+	for i := 0; i < n; i++ {
+		for j := 0; j < k; j++ {
+			db[j] += dout[i*k+j]
+		}
+	}
+	gemm.Sgemm(true, true, c, n, k, 1, w, c, dout, k, 0, din, n)
+}
+
+// SoftmaxCrossEntropy implements Backend.
+func (b *CPU) SoftmaxCrossEntropy(probs, dlogits, logits []float32, labels []int32, weight []float32, n, k int) (float64, int) {
+	mustLen("SoftmaxCrossEntropy logits", logits, n*k)
+	var loss float64
+	correct := 0
+	inv := 1 / float64(n)
+	for i := 0; i < n; i++ {
+		row := logits[i*k : (i+1)*k]
+		y := int(labels[i])
+		if y < 0 || y >= k {
+			panic(fmt.Sprintf("nn: label %d of row %d is outside [0, %d)", y, i, k))
+		}
+		arg, mx := 0, row[0]
+		for j, v := range row {
+			if v > mx {
+				arg, mx = j, v
+			}
+		}
+		if arg == y {
+			correct++
+		}
+		var sum float64
+		for _, v := range row {
+			sum += math.Exp(float64(v - mx))
+		}
+		lse := float64(mx) + math.Log(sum)
+		wi := 1.0
+		if weight != nil {
+			wi = float64(weight[i])
+		}
+		loss += wi * (lse - float64(row[y]))
+		pr := probs[i*k : (i+1)*k]
+		dl := dlogits[i*k : (i+1)*k]
+		for j, v := range row {
+			pj := math.Exp(float64(v) - lse)
+			pr[j] = float32(pj)
+			if j == y {
+				pj--
+			}
+			dl[j] = float32(wi * inv * pj)
+		}
+	}
+	return loss * inv, correct
+}
+
+// im2colTask fills rows [ci*K*K, (ci+1)*K*K) of the column matrix for the
+// input channels ci in [lo, hi).
+type im2colTask struct {
+	col, src []float32
+	g        ConvGeom
+}
+
+func (t *im2colTask) set(col, src []float32, g ConvGeom) { *t = im2colTask{col, src, g} }
+
+func (t *im2colTask) Do(lo, hi int) {
+	g := t.g
+	ho, wo := g.OutH(), g.OutW()
+	p := g.N * ho * wo
+	for ci := lo; ci < hi; ci++ {
+		for kh := 0; kh < g.K; kh++ {
+			for kw := 0; kw < g.K; kw++ {
+				row := t.col[((ci*g.K+kh)*g.K+kw)*p : ((ci*g.K+kh)*g.K+kw+1)*p]
+				x0, x1 := validRange(g.Pad-kw, g.W, g.Stride, wo)
+				off := kw - g.Pad
+				for n := 0; n < g.N; n++ {
+					plane := t.src[(ci*g.N+n)*g.H*g.W : (ci*g.N+n+1)*g.H*g.W]
+					for oy := 0; oy < ho; oy++ {
+						out := row[(n*ho+oy)*wo : (n*ho+oy+1)*wo]
+						iy := oy*g.Stride - g.Pad + kh
+						if iy < 0 || iy >= g.H {
+							clear(out)
+							continue
+						}
+						in := plane[iy*g.W : (iy+1)*g.W]
+						clear(out[:x0])
+						clear(out[x1:])
+						mid := out[x0:x1]
+						switch {
+						case g.Stride == 1 && !g.ReLU:
+							copy(mid, in[x0+off:x1+off])
+						case g.Stride == 1:
+							src := in[x0+off : x1+off]
+							src = src[:len(mid)]
+							for i, v := range src {
+								mid[i] = max(v, 0)
+							}
+						default:
+							for i := range mid {
+								v := in[(x0+i)*g.Stride+off]
+								if g.ReLU {
+									v = max(v, 0)
+								}
+								mid[i] = v
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// validRange returns the output columns [x0, x1) whose input column
+// ox*stride - pad + kw, with pad-kw = shift, falls inside [0, w).
+func validRange(shift, w, stride, wo int) (x0, x1 int) {
+	// ox*stride >= shift  and  ox*stride < w + shift.
+	x0 = 0
+	if shift > 0 {
+		x0 = (shift + stride - 1) / stride
+	}
+	x1 = (w + shift + stride - 1) / stride
+	return min(x0, wo), min(max(x1, 0), wo)
+}
+
+// col2imTask adds the column-matrix gradient back into input channels
+// [lo, hi), masked by the input ReLU.
+type col2imTask struct {
+	dsrc, col, src []float32
+	g              ConvGeom
+}
+
+func (t *col2imTask) set(dsrc, col, src []float32, g ConvGeom) { *t = col2imTask{dsrc, col, src, g} }
+
+func (t *col2imTask) Do(lo, hi int) {
+	g := t.g
+	ho, wo := g.OutH(), g.OutW()
+	p := g.N * ho * wo
+	hw := g.H * g.W
+	for ci := lo; ci < hi; ci++ {
+		for kh := 0; kh < g.K; kh++ {
+			for kw := 0; kw < g.K; kw++ {
+				row := t.col[((ci*g.K+kh)*g.K+kw)*p : ((ci*g.K+kh)*g.K+kw+1)*p]
+				x0, x1 := validRange(g.Pad-kw, g.W, g.Stride, wo)
+				if x0 >= x1 {
+					continue
+				}
+				off := kw - g.Pad
+				for n := 0; n < g.N; n++ {
+					dplane := t.dsrc[(ci*g.N+n)*hw : (ci*g.N+n+1)*hw]
+					splane := t.src[(ci*g.N+n)*hw : (ci*g.N+n+1)*hw]
+					for oy := 0; oy < ho; oy++ {
+						iy := oy*g.Stride - g.Pad + kh
+						if iy < 0 || iy >= g.H {
+							continue
+						}
+						in := row[(n*ho+oy)*wo+x0 : (n*ho+oy)*wo+x1]
+						d := dplane[iy*g.W : (iy+1)*g.W]
+						s := splane[iy*g.W : (iy+1)*g.W]
+						if g.Stride == 1 {
+							d = d[x0+off : x1+off]
+							s = s[x0+off : x1+off]
+							d, s = d[:len(in)], s[:len(in)]
+							if g.ReLU {
+								for i, v := range in {
+									if s[i] > 0 {
+										d[i] += v
+									}
+								}
+							} else {
+								for i, v := range in {
+									d[i] += v
+								}
+							}
+							continue
+						}
+						for i, v := range in {
+							ix := (x0+i)*g.Stride + off
+							if !g.ReLU || s[ix] > 0 {
+								d[ix] += v
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+type rowSumTask struct {
+	dst, src []float32
+	p        int
+}
+
+func (t *rowSumTask) set(dst, src []float32, p int) { *t = rowSumTask{dst, src, p} }
+
+func (t *rowSumTask) Do(lo, hi int) {
+	for r := lo; r < hi; r++ {
+		var s float64
+		for _, v := range t.src[r*t.p : (r+1)*t.p] {
+			s += float64(v)
+		}
+		t.dst[r] += float32(s)
+	}
+}
+
+type bnTask struct {
+	x, mean, invstd []float32
+	p               int
+}
+
+func (t *bnTask) Do(lo, hi int) {
+	for c := lo; c < hi; c++ {
+		row := t.x[c*t.p : (c+1)*t.p]
+		var s float64
+		for _, v := range row {
+			s += float64(v)
+		}
+		m := s / float64(t.p)
+		var ss float64
+		for _, v := range row {
+			d := float64(v) - m
+			ss += d * d
+		}
+		is := 1 / math.Sqrt(ss/float64(t.p)+Eps)
+		t.mean[c], t.invstd[c] = float32(m), float32(is)
+		mf, isf := float32(m), float32(is)
+		for i, v := range row {
+			row[i] = (v - mf) * isf
+		}
+	}
+}
+
+type bnBackTask struct {
+	dx, dy, xhat, invstd []float32
+	p                    int
+}
+
+func (t *bnBackTask) Do(lo, hi int) {
+	for c := lo; c < hi; c++ {
+		dy := t.dy[c*t.p : (c+1)*t.p]
+		xh := t.xhat[c*t.p : (c+1)*t.p]
+		xh = xh[:len(dy)]
+		var sdy, sdyx float64
+		for i, v := range dy {
+			sdy += float64(v)
+			sdyx += float64(v) * float64(xh[i])
+		}
+		mdy := float32(sdy / float64(t.p))
+		mdyx := float32(sdyx / float64(t.p))
+		is := t.invstd[c]
+		dx := t.dx[c*t.p : (c+1)*t.p]
+		dx = dx[:len(dy)]
+		for i, v := range dy {
+			dx[i] = is * (v - mdy - xh[i]*mdyx)
+		}
+	}
+}
+
+// pool3Task adds the 3x3 average (padding not counted) of planes [lo, hi).
+type pool3Task struct {
+	dst, src []float32
+	h, w     int
+}
+
+func (t *pool3Task) Do(lo, hi int) {
+	h, w := t.h, t.w
+	for pl := lo; pl < hi; pl++ {
+		s := t.src[pl*h*w : (pl+1)*h*w]
+		d := t.dst[pl*h*w : (pl+1)*h*w]
+		for y := 0; y < h; y++ {
+			y0, y1 := max(y-1, 0), min(y+1, h-1)
+			for x := 0; x < w; x++ {
+				x0, x1 := max(x-1, 0), min(x+1, w-1)
+				var sum float32
+				for yy := y0; yy <= y1; yy++ {
+					for xx := x0; xx <= x1; xx++ {
+						sum += s[yy*w+xx]
+					}
+				}
+				d[y*w+x] += sum / float32((y1-y0+1)*(x1-x0+1))
+			}
+		}
+	}
+}
+
+type pool3BackTask struct {
+	dsrc, ddst []float32
+	h, w       int
+}
+
+func (t *pool3BackTask) Do(lo, hi int) {
+	h, w := t.h, t.w
+	for pl := lo; pl < hi; pl++ {
+		ds := t.dsrc[pl*h*w : (pl+1)*h*w]
+		dd := t.ddst[pl*h*w : (pl+1)*h*w]
+		for y := 0; y < h; y++ {
+			y0, y1 := max(y-1, 0), min(y+1, h-1)
+			for x := 0; x < w; x++ {
+				x0, x1 := max(x-1, 0), min(x+1, w-1)
+				g := dd[y*w+x] / float32((y1-y0+1)*(x1-x0+1))
+				for yy := y0; yy <= y1; yy++ {
+					for xx := x0; xx <= x1; xx++ {
+						ds[yy*w+xx] += g
+					}
+				}
+			}
+		}
+	}
+}
+
+// pool2Task is a 2x2 stride-2 average pool; odd trailing rows and columns
+// are dropped, as in PyTorch.
+type pool2Task struct {
+	dst, src []float32
+	h, w     int
+}
+
+func (t *pool2Task) Do(lo, hi int) {
+	h, w := t.h, t.w
+	oh, ow := h/2, w/2
+	for pl := lo; pl < hi; pl++ {
+		s := t.src[pl*h*w : (pl+1)*h*w]
+		d := t.dst[pl*oh*ow : (pl+1)*oh*ow]
+		for y := 0; y < oh; y++ {
+			r0 := s[2*y*w : 2*y*w+w]
+			r1 := s[(2*y+1)*w : (2*y+1)*w+w]
+			for x := 0; x < ow; x++ {
+				d[y*ow+x] = 0.25 * (r0[2*x] + r0[2*x+1] + r1[2*x] + r1[2*x+1])
+			}
+		}
+	}
+}
+
+type pool2BackTask struct {
+	dsrc, ddst []float32
+	h, w       int
+}
+
+func (t *pool2BackTask) Do(lo, hi int) {
+	h, w := t.h, t.w
+	oh, ow := h/2, w/2
+	for pl := lo; pl < hi; pl++ {
+		ds := t.dsrc[pl*h*w : (pl+1)*h*w]
+		dd := t.ddst[pl*oh*ow : (pl+1)*oh*ow]
+		for y := 0; y < oh; y++ {
+			r0 := ds[2*y*w : 2*y*w+w]
+			r1 := ds[(2*y+1)*w : (2*y+1)*w+w]
+			for x := 0; x < ow; x++ {
+				g := 0.25 * dd[y*ow+x]
+				r0[2*x] += g
+				r0[2*x+1] += g
+				r1[2*x] += g
+				r1[2*x+1] += g
+			}
+		}
+	}
+}
+
+type reluMeanTask struct {
+	dst, src []float32
+	hw       int
+}
+
+func (t *reluMeanTask) Do(lo, hi int) {
+	for r := lo; r < hi; r++ {
+		var s float64
+		for _, v := range t.src[r*t.hw : (r+1)*t.hw] {
+			if v > 0 {
+				s += float64(v)
+			}
+		}
+		t.dst[r] = float32(s / float64(t.hw))
+	}
+}
+
+type reluMeanBackTask struct {
+	dsrc, ddst, src []float32
+	hw              int
+}
+
+func (t *reluMeanBackTask) Do(lo, hi int) {
+	for r := lo; r < hi; r++ {
+		g := t.ddst[r] / float32(t.hw)
+		src := t.src[r*t.hw : (r+1)*t.hw]
+		d := t.dsrc[r*t.hw : (r+1)*t.hw]
+		d = d[:len(src)]
+		for i, v := range src {
+			if v > 0 {
+				d[i] = g
+			} else {
+				d[i] = 0
+			}
+		}
+	}
+}

@@ -1,0 +1,91 @@
+package run
+
+import "pada/core/sampler"
+
+// Event types, in the order a run emits them.
+const (
+	TypeStarted = "started"
+	TypeStep    = "step"
+	TypeEpoch   = "epoch"
+	TypeRank    = "rank"
+	TypeDone    = "done"
+	TypeError   = "error"
+)
+
+// Event is one report of a run. Exactly one of the pointer fields is set,
+// matching Type.
+type Event struct {
+	Type    string        `json:"type"`
+	Time    float64       `json:"t"` // seconds since the run started
+	Started *Started      `json:"started,omitempty"`
+	Step    *Step         `json:"step,omitempty"`
+	Epoch   *Epoch        `json:"epoch,omitempty"`
+	Rank    *RankProgress `json:"rank,omitempty"`
+	Done    *Done         `json:"done,omitempty"`
+	Error   string        `json:"error,omitempty"`
+}
+
+// Started opens a run.
+type Started struct {
+	Config        Config `json:"config"`
+	Params        int    `json:"params"` // parameters of the whole supernet
+	TrainImages   int    `json:"train_images"`
+	EvalImages    int    `json:"eval_images"`
+	StepsPerEpoch int    `json:"steps_per_epoch"`
+	Archs         int    `json:"archs"` // architectures to rank
+	Backend       string `json:"backend"`
+}
+
+// Step reports training progress every Config.Events.StepEvery steps.
+type Step struct {
+	Epoch int     `json:"epoch"` // 0-based
+	Step  int     `json:"step"`  // global, 1-based
+	Loss  float64 `json:"loss"`  // mean over the steps since the last event
+	Acc   float64 `json:"acc"`   // training accuracy over those steps, percent
+	LR    float64 `json:"lr"`
+	Arch  string  `json:"arch"` // the last path trained (NB201 string)
+	Ops   [6]int  `json:"ops"`  // the same path as op indices
+}
+
+// Epoch reports the end of an epoch.
+type Epoch struct {
+	Epoch     int     `json:"epoch"` // 0-based
+	Epochs    int     `json:"epochs"`
+	TrainLoss float64 `json:"train_loss"`
+	TrainAcc  float64 `json:"train_acc"`
+	// ValAcc is the supernet's accuracy on the validation split, each batch
+	// through a uniformly drawn path (as the reference code measures it).
+	ValAcc float64 `json:"val_acc"`
+	// GV is the gradient variance over the epoch's steps (PADA.md §5), and
+	// GVPerParam the same divided by the parameter count.
+	GV         float64 `json:"gv"`
+	GVPerParam float64 `json:"gv_per_param"`
+	// PathProbs is the path distribution that the next epoch samples from,
+	// per edge and op.
+	PathProbs [6][5]float64 `json:"path_probs"`
+	// Data summarises the data distribution the next epoch samples from
+	// (nil for uniform data sampling).
+	Data    *sampler.Summary `json:"data,omitempty"`
+	Seconds float64          `json:"seconds"`
+}
+
+// RankProgress reports architectures evaluated so far.
+type RankProgress struct {
+	Done  int     `json:"done"`
+	Total int     `json:"total"`
+	Arch  string  `json:"arch"`  // the last one evaluated
+	Pred  float64 `json:"pred"`  // its accuracy with inherited weights, percent
+	Truth float64 `json:"truth"` // its ground-truth accuracy (NaN-free: -1 if unknown)
+	Tau   float64 `json:"tau"`   // Kendall tau-b so far (0 until two are known)
+}
+
+// Done closes a run.
+type Done struct {
+	Tau          float64 `json:"tau"`
+	Rho          float64 `json:"rho"`
+	Top10        float64 `json:"top10"` // precision of the true top 10% in the predicted top 10%
+	Archs        int     `json:"archs"`
+	TrainSeconds float64 `json:"train_seconds"`
+	RankSeconds  float64 `json:"rank_seconds"`
+	FinalValAcc  float64 `json:"final_val_acc"`
+}

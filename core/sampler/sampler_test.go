@@ -1,0 +1,228 @@
+package sampler
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"pada/core/space"
+)
+
+// chiSquare is Pearson's statistic of observed counts against expected.
+func chiSquare(obs []int, exp []float64) float64 {
+	var s float64
+	for i := range obs {
+		if exp[i] == 0 {
+			if obs[i] != 0 {
+				return math.Inf(1)
+			}
+			continue
+		}
+		d := float64(obs[i]) - exp[i]
+		s += d * d / exp[i]
+	}
+	return s
+}
+
+// The critical value of chi-square with 4 degrees of freedom at p = 1e-4
+// is 23.5: a correct sampler exceeds it once in 10,000 seeds, a broken one
+// (say, never drawing one op) by orders of magnitude.
+const chi4 = 23.5
+
+func TestUniformIsUniform(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	const draws = 20000
+	var counts [space.NumEdges][space.NumOps]int
+	var buf []space.Arch
+	for i := 0; i < draws; i++ {
+		buf = Uniform{}.Sample(r, buf)
+		for e, op := range buf[0] {
+			counts[e][op]++
+		}
+	}
+	exp := []float64{draws / 5, draws / 5, draws / 5, draws / 5, draws / 5}
+	for e := range counts {
+		if c := chiSquare(counts[e][:], exp); c > chi4 {
+			t.Errorf("edge %d: counts %v, chi-square %.1f > %.1f", e, counts[e], c, chi4)
+		}
+	}
+}
+
+func TestFairNASUsesEveryOpOnce(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	f := &FairNAS{}
+	var buf []space.Arch
+	var first [space.NumOps]int // which op the first path takes on edge 0
+	for step := 0; step < 5000; step++ {
+		buf = f.Sample(r, buf)
+		if len(buf) != space.NumOps {
+			t.Fatalf("%d paths, want %d", len(buf), space.NumOps)
+		}
+		for e := range space.NumEdges {
+			var seen [space.NumOps]bool
+			for _, a := range buf {
+				if seen[a[e]] {
+					t.Fatalf("step %d: op %v twice on edge %d", step, a[e], e)
+				}
+				seen[a[e]] = true
+			}
+		}
+		first[buf[0][0]]++
+	}
+	if c := chiSquare(first[:], []float64{1000, 1000, 1000, 1000, 1000}); c > chi4 {
+		t.Errorf("the first path's op on edge 0 is not uniform: %v", first)
+	}
+}
+
+// TestPAReferenceSchedule replays the reference schedule: with gradient
+// norms only for the two convolutions, a parameter-free op is drawn in epoch
+// e >= 1 with probability 0.2 (1 - (e-1)/E).
+func TestPAReferenceSchedule(t *testing.T) {
+	const E = 250
+	p := NewPA(false)
+	norm := func(e int, op space.Op) float64 {
+		if op == space.Conv3x3 {
+			return 2
+		}
+		if op == space.Conv1x1 {
+			return 1
+		}
+		return 0
+	}
+	want := map[int]float64{1: 0.2, 50: 0.1608, 125: 0.1008, 200: 0.0408, 249: 0.0016}
+	r := rand.New(rand.NewPCG(5, 6))
+	var buf []space.Arch
+	for e := 0; e < E; e++ {
+		if w, ok := want[e]; ok {
+			probs := p.Probs()
+			for edge := range probs {
+				for _, op := range []space.Op{space.None, space.Skip, space.AvgPool3x3} {
+					if math.Abs(probs[edge][op]-w) > 1e-12 {
+						t.Fatalf("epoch %d edge %d op %v: probability %v, want %v", e, edge, op, probs[edge][op], w)
+					}
+				}
+			}
+			// And the sampler draws with those probabilities.
+			var counts [space.NumOps]int
+			const draws = 20000
+			for i := 0; i < draws; i++ {
+				buf = p.Sample(r, buf)
+				counts[buf[0][0]]++
+			}
+			exp := make([]float64, space.NumOps)
+			for op := range exp {
+				exp[op] = draws * probs[0][op]
+			}
+			if c := chiSquare(counts[:], exp); c > chi4 {
+				t.Errorf("epoch %d: counts %v for probabilities %v (chi-square %.1f)", e, counts, probs[0], c)
+			}
+		}
+		// A few steps per epoch through paths that use both convolutions.
+		for s := 0; s < 3; s++ {
+			p.Observe([]space.Arch{{space.Conv3x3, space.Conv1x1, space.None, space.Conv3x3, space.Skip, space.AvgPool3x3}}, norm)
+		}
+		p.EndEpoch(e, E)
+	}
+}
+
+func TestPAScoreRule(t *testing.T) {
+	p := NewPA(false)
+	a := space.Arch{space.Conv3x3, space.Conv3x3, space.Conv1x1, space.None, space.Skip, space.Conv3x3}
+	// norm(e, conv3x3) = e+1: t = (1 + 2 + 6)/3 = 3; P = (0+3)/2 = 1.5, then (1.5+3)/2.
+	norm := func(e int, op space.Op) float64 { return float64(e + 1) }
+	p.Observe([]space.Arch{a}, norm)
+	p.Observe([]space.Arch{a}, norm)
+	s := p.Scores()
+	if s[0][space.Conv3x3] != 2.25 || s[0][space.Conv1x1] != 2.25 {
+		// conv1x1: t = 3/1 = 3 as well.
+		t.Fatalf("scores %v, want 2.25 for both convolutions", s[0])
+	}
+	p.EndEpoch(125, 250) // tau = 1/2
+	probs := p.Probs()
+	if math.Abs(probs[0][space.Conv3x3]-(0.5*0.5+0.1)) > 1e-12 || math.Abs(probs[0][space.None]-0.1) > 1e-12 {
+		t.Fatalf("probs %v", probs[0])
+	}
+}
+
+func TestPAPerEdge(t *testing.T) {
+	p := NewPA(true)
+	a := space.Arch{space.Conv3x3, space.Conv1x1, space.Conv1x1, space.Conv3x3, space.Conv3x3, space.Conv3x3}
+	p.Observe([]space.Arch{a}, func(e int, op space.Op) float64 { return 1 })
+	p.EndEpoch(1, 1) // tau = 1: all mass on the observed op of each edge
+	probs := p.Probs()
+	for e, op := range a {
+		if probs[e][op] != 1 {
+			t.Fatalf("edge %d: probs %v, want all on %v", e, probs[e], op)
+		}
+	}
+}
+
+func TestDA(t *testing.T) {
+	const n = 1000
+	d := NewDA(n)
+	r := rand.New(rand.NewPCG(7, 8))
+	order := d.Epoch(r, nil)
+	seen := make([]bool, n)
+	for _, i := range order {
+		seen[i] = true
+	}
+	for i, s := range seen {
+		if !s {
+			t.Fatalf("first epoch misses example %d: it must be a permutation", i)
+		}
+	}
+	// Scores: examples below 100 are 9 times harder than the rest.
+	for _, i := range order {
+		s := 1.0
+		if i < 100 {
+			s = 9
+		}
+		d.Observe(i, s)
+	}
+	d.EndEpoch(1, 2) // tau = 1/2
+	sum := 100*9.0 + 900
+	wantHard := 0.5*9/sum + 0.5/n
+	if math.Abs(d.Prob(0)-wantHard) > 1e-12 {
+		t.Fatalf("q_0 = %v, want %v", d.Prob(0), wantHard)
+	}
+	// The next epoch draws with replacement from q.
+	hard := 0
+	for trial := 0; trial < 20; trial++ {
+		order = d.Epoch(r, order)
+		for _, i := range order {
+			if i < 100 {
+				hard++
+			}
+		}
+	}
+	exp := 20 * n * 100 * wantHard
+	if c := chiSquare([]int{hard, 20*n - hard}, []float64{exp, 20*n - exp}); c > 15.1 { // 1 dof, p = 1e-4
+		t.Errorf("drew %d hard examples, expected %.0f (chi-square %.1f)", hard, exp, c)
+	}
+}
+
+func TestRunningPairwiseMean(t *testing.T) {
+	d := NewDA(3)
+	d.Observe(1, 4)
+	d.Observe(1, 2) // (4+2)/2
+	d.Observe(1, 1) // (3+1)/2
+	d.EndEpoch(1, 1)
+	if math.Abs(d.Prob(1)-1) > 1e-12 || d.Prob(0) != 0 {
+		t.Fatalf("q = %v, want all on example 1", d.Probs())
+	}
+}
+
+func TestSummarize(t *testing.T) {
+	q := []float64{0.1, 0.2, 0.3, 0.4}
+	s := Summarize(q, 4, 2)
+	if s.Top[0] != 3 || s.Top[1] != 2 || s.Bottom[0] != 0 || s.Bottom[1] != 1 {
+		t.Errorf("top %v bottom %v", s.Top, s.Bottom)
+	}
+	total := 0
+	for _, c := range s.Counts {
+		total += c
+	}
+	if total != 4 {
+		t.Errorf("histogram counts %v do not add up to 4", s.Counts)
+	}
+}

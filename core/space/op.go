@@ -1,0 +1,69 @@
+package space
+
+import (
+	"fmt"
+	"strconv"
+)
+
+// Op is a candidate operation on one edge of the cell. The numeric values
+// are the NAS-Bench-201 op indices, so an Op can index per-op tables and
+// the digits of Arch.Index directly.
+type Op uint8
+
+// The five NAS-Bench-201 operations, in their index order.
+const (
+	None       Op = iota // zeros: the edge is absent
+	Skip                 // identity
+	Conv1x1              // ReLU, 1x1 conv with bias, BatchNorm without affine
+	Conv3x3              // ReLU, 3x3 conv with bias, BatchNorm without affine
+	AvgPool3x3           // 3x3 average pool, stride 1, padding not counted
+)
+
+// NumOps is the number of candidate operations per edge.
+const NumOps = 5
+
+// opNames are the names NAS-Bench-201 uses in architecture strings.
+var opNames = [NumOps]string{
+	None:       "none",
+	Skip:       "skip_connect",
+	Conv1x1:    "nor_conv_1x1",
+	Conv3x3:    "nor_conv_3x3",
+	AvgPool3x3: "avg_pool_3x3",
+}
+
+// String returns the NAS-Bench-201 name of o, or "Op(n)" if o is not one
+// of the five operations.
+func (o Op) String() string {
+	if o < NumOps {
+		return opNames[o]
+	}
+	return "Op(" + strconv.Itoa(int(o)) + ")"
+}
+
+// HasParams reports whether o has trainable weights; only the two
+// convolutions do (their BatchNorm is not affine).
+func (o Op) HasParams() bool {
+	return o == Conv1x1 || o == Conv3x3
+}
+
+// ParseOp returns the operation with NAS-Bench-201 name s. The match is
+// exact: case and surrounding space matter, as they do in the benchmark's
+// strings.
+func ParseOp(s string) (Op, error) {
+	for i, n := range opNames {
+		if s == n {
+			return Op(i), nil
+		}
+	}
+	return 0, fmt.Errorf("space: unknown op %q (want none, skip_connect, nor_conv_1x1, nor_conv_3x3 or avg_pool_3x3)", clip(s))
+}
+
+// clip shortens s for an error message, so that a huge bad input does not
+// become a huge error.
+func clip(s string) string {
+	const max = 40
+	if len(s) <= max {
+		return s
+	}
+	return s[:max] + "..."
+}

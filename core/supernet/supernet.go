@@ -1,0 +1,364 @@
+// Package supernet is the NAS-Bench-201 weight-sharing network: every cell
+// holds weights for every (edge, op), and one forward/backward pass trains
+// the single architecture (path) it is given.
+//
+// Parameters and their gradients each live in one flat buffer; a Tensor
+// names a slice of it with the key PyTorch's Supernet201.state_dict() uses,
+// so that optimizers, clipping and variance measurements work on flat
+// vectors and weights move to and from PyTorch unchanged. Activations are
+// preallocated for the largest batch once, so a training step allocates
+// nothing.
+package supernet
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"pada/core/nn"
+	"pada/core/space"
+)
+
+// Shape is the size of a supernet and of its input.
+type Shape struct {
+	InC     int `json:"in_channels"` // input channels (1 for Fashion-MNIST, 3 for CIFAR)
+	H       int `json:"height"`      // input height
+	W       int `json:"width"`       // input width
+	C       int `json:"channels"`    // channels of the first stage (doubled at each reduction)
+	N       int `json:"cells"`       // search cells per stage
+	Classes int `json:"classes"`
+	Batch   int `json:"batch"` // largest batch the network is sized for
+}
+
+// Mini is the in-browser default: Fashion-MNIST at 16x16, C=8, N=1.
+var Mini = Shape{InC: 1, H: 16, W: 16, C: 8, N: 1, Classes: 10, Batch: 64}
+
+// NB201 is the paper's network on CIFAR-10.
+var NB201 = Shape{InC: 3, H: 32, W: 32, C: 16, N: 5, Classes: 10, Batch: 256}
+
+// Validate reports a shape the network cannot be built for, naming the field.
+func (s Shape) Validate() error {
+	pos := []struct {
+		name string
+		v    int
+	}{{"in_channels", s.InC}, {"height", s.H}, {"width", s.W}, {"channels", s.C}, {"cells", s.N}, {"classes", s.Classes}, {"batch", s.Batch}}
+	for _, f := range pos {
+		if f.v < 1 {
+			return fmt.Errorf("shape: %s = %d, must be at least 1", f.name, f.v)
+		}
+	}
+	if s.Classes < 2 {
+		return fmt.Errorf("shape: classes = %d, must be at least 2", s.Classes)
+	}
+	// Two stride-2 reductions: the conv branch rounds up and the pooled
+	// shortcut rounds down, so both sizes must stay even through both.
+	for _, d := range []struct {
+		name string
+		v    int
+	}{{"height", s.H}, {"width", s.W}} {
+		if d.v%4 != 0 {
+			return fmt.Errorf("shape: %s = %d cannot pass the two stride-2 reductions: it must be a multiple of 4", d.name, d.v)
+		}
+	}
+	const maxElems = 1 << 31
+	if float64(s.C)*4*float64(s.Batch)*float64(s.H)*float64(s.W)*9 > maxElems {
+		return fmt.Errorf("shape: channels %d x batch %d x %dx%d is too large for one buffer", s.C, s.Batch, s.H, s.W)
+	}
+	return nil
+}
+
+// Tensor names a parameter: a slice [Off, Off+Len) of Net.Params (and of
+// Net.Grads) with PyTorch's key and shape.
+type Tensor struct {
+	Name  string
+	Shape []int
+	Off   int
+	Len   int
+}
+
+// cellParams are the tensor indices of one cell's convolutions; -1 where an
+// op has no parameters.
+type cellParams struct {
+	w, b [space.NumEdges][space.NumOps]int
+}
+
+type layer struct {
+	reduce  bool
+	cin, c  int // input and output channels
+	h, w    int // input size
+	cell    cellParams
+	wa, ba  int // resblock tensors
+	wb, bb  int
+	wd      int
+	node    [4][]float32 // cell nodes; node[0] aliases the input
+	edge    [space.NumEdges][]float32
+	mean    [space.NumEdges][]float32
+	invstd  [space.NumEdges][]float32
+	a, bOut []float32 // resblock branch outputs (normalised)
+	pd, out []float32 // pooled input, block output
+	in      []float32
+}
+
+// Net is a supernet with its parameters, gradients and activations.
+type Net struct {
+	shape   Shape
+	be      nn.Backend
+	Params  []float32
+	Grads   []float32
+	Tensors []Tensor
+	touched []bool // a tensor that once had a gradient keeps being updated
+
+	stemW, fcW, fcB int
+	layers          []layer
+
+	x0, stem          []float32
+	stemMean, stemInv []float32
+	head, feat        []float32
+	headMean, headInv []float32
+	logits, probs     []float32
+	dlogits, dfeat    []float32
+	grad              [6][]float32
+	free              uint8 // bitmask of free grad buffers
+
+	n      int // batch of the last Forward
+	arch   space.Arch
+	loss   bool // Loss has run since the last Forward
+	colLen int
+}
+
+// Reserver is implemented by backends that can preallocate scratch.
+type Reserver interface{ Reserve(colLen int) }
+
+// New builds a supernet of the given shape on a backend. Its parameters are
+// zero until Init or a load.
+func New(s Shape, be nn.Backend) (*Net, error) {
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	m := &Net{shape: s, be: be}
+	add := func(name string, shape ...int) int {
+		n := 1
+		for _, d := range shape {
+			n *= d
+		}
+		off := 0
+		if k := len(m.Tensors); k > 0 {
+			off = m.Tensors[k-1].Off + m.Tensors[k-1].Len
+		}
+		m.Tensors = append(m.Tensors, Tensor{Name: name, Shape: shape, Off: off, Len: n})
+		return len(m.Tensors) - 1
+	}
+	m.stemW = add("stem.0.weight", s.C, s.InC, 3, 3)
+	c, h, w := s.C, s.H, s.W
+	idx := 0
+	for stage := 0; stage < 3; stage++ {
+		if stage > 0 {
+			l := layer{reduce: true, cin: c, c: 2 * c, h: h, w: w}
+			p := fmt.Sprintf("cells.%d.", idx)
+			l.wa = add(p+"conv_a.op.1.weight", 2*c, c, 3, 3)
+			l.ba = add(p+"conv_a.op.1.bias", 2*c)
+			l.wb = add(p+"conv_b.op.1.weight", 2*c, 2*c, 3, 3)
+			l.bb = add(p+"conv_b.op.1.bias", 2*c)
+			l.wd = add(p+"downsample.1.weight", 2*c, c, 1, 1)
+			m.layers = append(m.layers, l)
+			idx++
+			c, h, w = 2*c, h/2, w/2
+		}
+		for i := 0; i < s.N; i++ {
+			l := layer{cin: c, c: c, h: h, w: w}
+			for e, edge := range space.Edges {
+				for op := range space.NumOps {
+					l.cell.w[e][op], l.cell.b[e][op] = -1, -1
+					k := kernel(space.Op(op))
+					if k == 0 {
+						continue
+					}
+					p := fmt.Sprintf("cells.%d.edges.%s.%d.op.1.", idx, edge, op)
+					l.cell.w[e][op] = add(p+"weight", c, c, k, k)
+					l.cell.b[e][op] = add(p+"bias", c)
+				}
+			}
+			m.layers = append(m.layers, l)
+			idx++
+		}
+	}
+	m.fcW = add("classifier.weight", s.Classes, c)
+	m.fcB = add("classifier.bias", s.Classes)
+	last := m.Tensors[len(m.Tensors)-1]
+	m.Params = make([]float32, last.Off+last.Len)
+	m.Grads = make([]float32, len(m.Params))
+	m.touched = make([]bool, len(m.Tensors))
+	m.alloc()
+	return m, nil
+}
+
+func kernel(op space.Op) int {
+	switch op {
+	case space.Conv1x1:
+		return 1
+	case space.Conv3x3:
+		return 3
+	}
+	return 0
+}
+
+func (m *Net) alloc() {
+	s := m.shape
+	b := s.Batch
+	mk := func(n int) []float32 { return make([]float32, n) }
+	m.x0 = mk(s.InC * b * s.H * s.W)
+	m.stem = mk(s.C * b * s.H * s.W)
+	m.stemMean, m.stemInv = mk(s.C), mk(s.C)
+	maxAct := s.C * b * s.H * s.W
+	m.colLen = 9 * max(s.InC, s.C) * b * s.H * s.W
+	for i := range m.layers {
+		l := &m.layers[i]
+		if l.reduce {
+			oh, ow := l.h/2, l.w/2
+			n := l.c * b * oh * ow
+			l.a, l.bOut, l.out = mk(n), mk(n), mk(n)
+			l.pd = mk(l.cin * b * oh * ow)
+			l.mean[0], l.invstd[0] = mk(l.c), mk(l.c)
+			l.mean[1], l.invstd[1] = mk(l.c), mk(l.c)
+			continue
+		}
+		n := l.c * b * l.h * l.w
+		for k := 1; k < 4; k++ {
+			l.node[k] = mk(n)
+		}
+		for e := range space.NumEdges {
+			l.edge[e] = mk(n)
+			l.mean[e], l.invstd[e] = mk(l.c), mk(l.c)
+		}
+	}
+	cf := m.layers[len(m.layers)-1].c
+	hf, wf := s.H/4, s.W/4
+	m.head = mk(cf * b * hf * wf)
+	m.headMean, m.headInv = mk(cf), mk(cf)
+	m.feat, m.dfeat = mk(cf*b), mk(cf*b)
+	m.logits, m.probs, m.dlogits = mk(b*s.Classes), mk(b*s.Classes), mk(b*s.Classes)
+	for i := range m.grad {
+		m.grad[i] = mk(maxAct)
+	}
+	m.free = 1<<len(m.grad) - 1
+	if r, ok := m.be.(Reserver); ok {
+		r.Reserve(m.colLen)
+	}
+}
+
+// Shape reports the network's shape.
+func (m *Net) Shape() Shape { return m.shape }
+
+// Backend reports the backend the network computes on.
+func (m *Net) Backend() nn.Backend { return m.be }
+
+// NumParams is the number of parameters of the whole supernet.
+func (m *Net) NumParams() int { return len(m.Params) }
+
+// Param returns tensor i's parameters.
+func (m *Net) Param(i int) []float32 { t := m.Tensors[i]; return m.Params[t.Off : t.Off+t.Len] }
+
+// Grad returns tensor i's gradient.
+func (m *Net) Grad(i int) []float32 { t := m.Tensors[i]; return m.Grads[t.Off : t.Off+t.Len] }
+
+// Touched reports whether tensor i has received a gradient since Init.
+func (m *Net) Touched(i int) bool { return m.touched[i] }
+
+// Init draws every parameter as PyTorch's default initialisation of Conv2d
+// and Linear does: uniform in ±1/sqrt(fan_in), from a seeded generator.
+func (m *Net) Init(seed uint64) {
+	r := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
+	for i, t := range m.Tensors {
+		fanIn := 1
+		if len(t.Shape) > 1 {
+			for _, d := range t.Shape[1:] {
+				fanIn *= d
+			}
+		} else {
+			// A bias takes the fan-in of the weight just before it.
+			w := m.Tensors[i-1]
+			fanIn = w.Len / w.Shape[0]
+		}
+		bound := 1 / math.Sqrt(float64(fanIn))
+		for j := range m.Param(i) {
+			m.Params[t.Off+j] = float32((2*r.Float64() - 1) * bound)
+		}
+	}
+	clear(m.touched)
+	clear(m.Grads)
+}
+
+// ZeroGrad clears the gradients.
+func (m *Net) ZeroGrad() { m.be.Zero(m.Grads) }
+
+// ParamCount is the number of parameters an architecture uses.
+func (m *Net) ParamCount(a space.Arch) int {
+	n := 0
+	for _, i := range m.pathTensors(a) {
+		n += m.Tensors[i].Len
+	}
+	return n
+}
+
+// pathTensors lists the tensors a path uses, in order.
+func (m *Net) pathTensors(a space.Arch) []int {
+	ids := []int{m.stemW}
+	for i := range m.layers {
+		l := &m.layers[i]
+		if l.reduce {
+			ids = append(ids, l.wa, l.ba, l.wb, l.bb, l.wd)
+			continue
+		}
+		for e, op := range a {
+			if l.cell.w[e][op] >= 0 {
+				ids = append(ids, l.cell.w[e][op], l.cell.b[e][op])
+			}
+		}
+	}
+	return append(ids, m.fcW, m.fcB)
+}
+
+// OpTensors returns the weight and bias tensor indices of op on edge e of
+// every search cell (nil for parameter-free ops), in cell order.
+func (m *Net) OpTensors(e int, op space.Op) (w, b []int) {
+	for i := range m.layers {
+		l := &m.layers[i]
+		if !l.reduce && l.cell.w[e][op] >= 0 {
+			w = append(w, l.cell.w[e][op])
+			b = append(b, l.cell.b[e][op])
+		}
+	}
+	return w, b
+}
+
+// Cells reports the number of search cells.
+func (m *Net) Cells() int { return 3 * m.shape.N }
+
+// CellOpTensors returns the weight and bias tensors of op on edge e of
+// search cell c, or -1, -1.
+func (m *Net) CellOpTensors(c, e int, op space.Op) (w, b int) {
+	k := 0
+	for i := range m.layers {
+		l := &m.layers[i]
+		if l.reduce {
+			continue
+		}
+		if k == c {
+			return l.cell.w[e][op], l.cell.b[e][op]
+		}
+		k++
+	}
+	return -1, -1
+}
+
+func (m *Net) getGrad() int {
+	for i := range m.grad {
+		if m.free&(1<<i) != 0 {
+			m.free &^= 1 << i
+			return i
+		}
+	}
+	panic("supernet: out of gradient buffers")
+}
+
+func (m *Net) putGrad(i int) { m.free |= 1 << i }

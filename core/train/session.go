@@ -1,0 +1,235 @@
+package train
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"pada/core/data"
+	"pada/core/groundtruth"
+	"pada/core/rank"
+	"pada/core/run"
+	"pada/core/space"
+	"pada/core/supernet"
+)
+
+// Session is a whole run: training, then ranking, reported as Events.
+type Session struct {
+	cfg   run.Config
+	tr    *Trainer
+	ev    *rank.Evaluator
+	emit  func(run.Event)
+	start time.Time
+
+	archs []space.Arch
+	truth []float64 // -1 where unknown
+	pred  []float64
+	next  int // next architecture to evaluate
+
+	trainSec, rankStart float64
+	lastVal             float64
+	done                bool
+	rankEvery           int
+}
+
+// Sets are the image sets of a run.
+type Sets struct {
+	Train data.Images // what the supernet trains on
+	Val   data.Images // held out from training; may be nil
+	Eval  data.Images // what architectures are ranked on
+}
+
+// NewSession prepares a run of cfg on net. archs are ranked after training;
+// truth holds their ground-truth accuracies (nil or -1 entries where
+// unknown). emit receives every event, in order, on the caller's goroutine.
+func NewSession(cfg run.Config, net *supernet.Net, sets Sets, archs []space.Arch, truth []float64, backend string, emit func(run.Event)) (*Session, error) {
+	tr, err := NewTrainer(cfg, net, sets.Train, sets.Val)
+	if err != nil {
+		return nil, err
+	}
+	if sets.Eval == nil || sets.Eval.Len() == 0 {
+		return nil, fmt.Errorf("train: the evaluation split (%s) is empty", cfg.Eval.Split)
+	}
+	if truth != nil && len(truth) != len(archs) {
+		return nil, fmt.Errorf("train: %d ground-truth values for %d architectures", len(truth), len(archs))
+	}
+	if truth == nil {
+		truth = make([]float64, len(archs))
+		for i := range truth {
+			truth[i] = -1
+		}
+	}
+	s := &Session{
+		cfg: cfg, tr: tr, emit: emit, start: time.Now(),
+		ev:    rank.NewEvaluator(net, sets.Eval, cfg.Eval.Images),
+		archs: archs, truth: truth, pred: make([]float64, 0, len(archs)),
+		rankEvery: max(1, len(archs)/100),
+	}
+	s.send(run.Event{Type: run.TypeStarted, Started: &run.Started{
+		Config: cfg, Params: net.NumParams(), TrainImages: sets.Train.Len(), EvalImages: s.ev.Images(),
+		StepsPerEpoch: tr.StepsPerEpoch(), Archs: len(archs), Backend: backend,
+	}})
+	return s, nil
+}
+
+func (s *Session) send(e run.Event) {
+	e.Time = time.Since(s.start).Seconds()
+	if s.emit != nil {
+		s.emit(e)
+	}
+}
+
+// Trainer is the session's trainer.
+func (s *Session) Trainer() *Trainer { return s.tr }
+
+// Done reports whether the run has finished.
+func (s *Session) Done() bool { return s.done }
+
+// Advance does one unit of work: a training step, or the evaluation of one
+// architecture. It returns false once the run is done.
+func (s *Session) Advance() bool {
+	if s.done {
+		return false
+	}
+	if !s.tr.Done() {
+		st, ep := s.tr.Step()
+		if st != nil {
+			s.send(run.Event{Type: run.TypeStep, Step: st})
+		}
+		if ep != nil {
+			ep.Seconds = time.Since(s.start).Seconds() - s.trainSec
+			s.trainSec += ep.Seconds
+			s.lastVal = ep.ValAcc
+			s.send(run.Event{Type: run.TypeEpoch, Epoch: ep})
+		}
+		if s.tr.Done() {
+			s.rankStart = time.Since(s.start).Seconds()
+		}
+		return true
+	}
+	if s.next < len(s.archs) {
+		a := s.archs[s.next]
+		s.pred = append(s.pred, s.ev.Accuracy(a))
+		s.next++
+		if s.next%s.rankEvery == 0 || s.next == len(s.archs) {
+			tau, _, _ := s.Scores()
+			s.send(run.Event{Type: run.TypeRank, Rank: &run.RankProgress{
+				Done: s.next, Total: len(s.archs), Arch: a.String(),
+				Pred: s.pred[s.next-1], Truth: s.truth[s.next-1], Tau: tau,
+			}})
+		}
+		if s.next < len(s.archs) {
+			return true
+		}
+	}
+	tau, rho, top := s.Scores()
+	s.done = true
+	s.send(run.Event{Type: run.TypeDone, Done: &run.Done{
+		Tau: tau, Rho: rho, Top10: top, Archs: len(s.archs),
+		TrainSeconds: s.trainSec, RankSeconds: time.Since(s.start).Seconds() - s.rankStart,
+		FinalValAcc: s.lastVal,
+	}})
+	return false
+}
+
+// Scores are Kendall tau-b, Spearman rho and top-10% precision over the
+// architectures evaluated so far that have a ground truth (0 while fewer
+// than two do, or while either side is constant).
+func (s *Session) Scores() (tau, rho, top10 float64) {
+	var p, t []float64
+	for i, v := range s.pred {
+		if s.truth[i] >= 0 {
+			p = append(p, v)
+			t = append(t, s.truth[i])
+		}
+	}
+	if len(p) < 2 {
+		return 0, 0, 0
+	}
+	z := func(v float64) float64 {
+		if math.IsNaN(v) {
+			return 0
+		}
+		return v
+	}
+	return z(rank.KendallTau(p, t)), z(rank.Spearman(p, t)), z(rank.TopOverlap(p, t, 0.1))
+}
+
+// Predictions returns the architectures evaluated so far with their
+// predicted and ground-truth (-1: unknown) accuracies.
+func (s *Session) Predictions() (archs []space.Arch, pred, truth []float64) {
+	return s.archs[:len(s.pred)], s.pred, s.truth[:len(s.pred)]
+}
+
+// WriteCSV writes the predictions as CSV: arch, predicted and ground-truth
+// accuracy (empty when unknown).
+func (s *Session) WriteCSV(w interface{ Write([]byte) (int, error) }) error {
+	var b strings.Builder
+	b.WriteString("arch,predicted_acc,truth_acc\n")
+	for i, a := range s.archs[:len(s.pred)] {
+		t := ""
+		if s.truth[i] >= 0 {
+			t = fmt.Sprintf("%.4f", s.truth[i])
+		}
+		fmt.Fprintf(&b, "%s,%.4f,%s\n", a, s.pred[i], t)
+	}
+	_, err := w.Write([]byte(b.String()))
+	return err
+}
+
+// SelectArchs resolves Config.Eval.Archs against a ground-truth table
+// (which may be nil for "all", "unique" and "list") and returns the
+// architectures with their truth (-1 where the table has none). Sampling
+// uses the run seed.
+func SelectArchs(e run.Eval, seed uint64, table *groundtruth.Table) ([]space.Arch, []float64, error) {
+	var archs []space.Arch
+	switch {
+	case e.Archs == "truth":
+		if table == nil {
+			return nil, nil, fmt.Errorf("eval.archs %q needs a ground-truth table", e.Archs)
+		}
+		for _, r := range table.Rows {
+			archs = append(archs, r.Arch)
+		}
+	case e.Archs == "all":
+		archs = space.All()
+	case e.Archs == "unique":
+		archs = space.UniqueArchs()
+	case e.Archs == "list":
+		for i, str := range e.List {
+			a, err := space.Parse(str)
+			if err != nil {
+				return nil, nil, fmt.Errorf("eval.list[%d]: %w", i, err)
+			}
+			archs = append(archs, a)
+		}
+	case strings.HasPrefix(e.Archs, "sample:"):
+		var k int
+		if _, err := fmt.Sscanf(e.Archs, "sample:%d", &k); err != nil || k < 1 {
+			return nil, nil, fmt.Errorf("eval.archs %q: want sample:K", e.Archs)
+		}
+		if table == nil {
+			return nil, nil, fmt.Errorf("eval.archs %q needs a ground-truth table", e.Archs)
+		}
+		rows := table.Unique()
+		r := rand.New(rand.NewPCG(seed, 0xa0761d6478bd642f))
+		perm := r.Perm(len(rows))
+		for _, i := range perm[:min(k, len(rows))] {
+			archs = append(archs, rows[i].Arch)
+		}
+	default:
+		return nil, nil, fmt.Errorf("eval.archs %q is not one of truth, all, unique, sample:K, list", e.Archs)
+	}
+	truth := make([]float64, len(archs))
+	for i, a := range archs {
+		truth[i] = -1
+		if table != nil {
+			if r, ok := table.Lookup(a); ok {
+				truth[i] = r.Acc
+			}
+		}
+	}
+	return archs, truth, nil
+}

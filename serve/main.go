@@ -1,0 +1,59 @@
+// Command serve is the native side of the project: the web server behind
+// the page and the command line for training, ranking and exporting.
+//
+//	go run ./serve [command] [flags]
+//
+// Run `go run ./serve help` for the commands.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+)
+
+type command struct {
+	name, summary string
+	run           func(args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"train", "train a supernet and rank architectures (events as JSON lines)", trainCmd},
+		{"rank", "rank architectures with saved supernet weights", rankCmd},
+		{"export", "write supernet weights and a PyTorch parity probe as .npz", exportCmd},
+		{"verify", "reload an .npz export and recompute its probe in Go", verifyCmd},
+		{"dataset", "rebuild the embedded default dataset (dataset build)", datasetCmd},
+	}
+}
+
+func usage() {
+	fmt.Fprintln(os.Stderr, "usage: go run ./serve <command> [flags]\n\ncommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(os.Stderr, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(os.Stderr, "\nRun `go run ./serve <command> -h` for a command's flags.")
+}
+
+func main() {
+	if len(os.Args) < 2 || os.Args[1] == "help" || os.Args[1] == "-h" || os.Args[1] == "--help" {
+		usage()
+		return
+	}
+	for _, c := range commands() {
+		if c.name == os.Args[1] {
+			if err := c.run(os.Args[2:]); err != nil {
+				if errors.Is(err, flag.ErrHelp) {
+					return
+				}
+				fmt.Fprintf(os.Stderr, "serve %s: %v\n", c.name, err)
+				os.Exit(1)
+			}
+			return
+		}
+	}
+	fmt.Fprintf(os.Stderr, "serve: unknown command %q\n\n", os.Args[1])
+	usage()
+	os.Exit(2)
+}
