@@ -61,7 +61,7 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"eval.archs", func(c *Config) { c.Eval.Archs = "sample:0" }},
 		{"eval.list", func(c *Config) { c.Eval.Archs = "list" }},
 		{"eval.list[0]", func(c *Config) { c.Eval.Archs, c.Eval.List = "list", []string{"|conv~0|"} }},
-		{"eval.truth", func(c *Config) { c.Eval.Truth = "" }},
+		{"eval.truth", func(c *Config) { c.Eval.Archs, c.Eval.Truth = "truth", "" }},
 		{"events.step_every", func(c *Config) { c.Events.StepEvery = 0 }},
 	} {
 		cfg, _ := Preset("mini")

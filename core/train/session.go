@@ -210,14 +210,17 @@ func SelectArchs(e run.Eval, seed uint64, table *groundtruth.Table) ([]space.Arc
 		if _, err := fmt.Sscanf(e.Archs, "sample:%d", &k); err != nil || k < 1 {
 			return nil, nil, fmt.Errorf("eval.archs %q: want sample:K", e.Archs)
 		}
-		if table == nil {
-			return nil, nil, fmt.Errorf("eval.archs %q needs a ground-truth table", e.Archs)
+		var pool []space.Arch
+		if table != nil {
+			for _, r := range table.Unique() {
+				pool = append(pool, r.Arch)
+			}
+		} else {
+			pool = space.UniqueArchs()
 		}
-		rows := table.Unique()
 		r := rand.New(rand.NewPCG(seed, 0xa0761d6478bd642f))
-		perm := r.Perm(len(rows))
-		for _, i := range perm[:min(k, len(rows))] {
-			archs = append(archs, rows[i].Arch)
+		for _, i := range r.Perm(len(pool))[:min(k, len(pool))] {
+			archs = append(archs, pool[i])
 		}
 	default:
 		return nil, nil, fmt.Errorf("eval.archs %q is not one of truth, all, unique, sample:K, list", e.Archs)
