@@ -308,13 +308,13 @@ func (t *im2colTask) Do(lo, hi int) {
 							src := in[x0+off : x1+off]
 							src = src[:len(mid)]
 							for i, v := range src {
-								mid[i] = max(v, 0)
+								mid[i] = relu(v)
 							}
 						default:
 							for i := range mid {
 								v := in[(x0+i)*g.Stride+off]
-								if g.ReLU {
-									v = max(v, 0)
+								if g.ReLU && v < 0 {
+									v = 0
 								}
 								mid[i] = v
 							}
@@ -324,6 +324,21 @@ func (t *im2colTask) Do(lo, hi int) {
 			}
 		}
 	}
+}
+
+// notPositive is all ones when x <= 0 (or -0) and zero when x > 0. ReLU and
+// its gradient mask use it instead of a branch: activations are positive
+// about half the time at random, which a branch predictor cannot learn,
+// and the builtin max has NaN and signed-zero rules that cost as much.
+func notPositive(x float32) uint32 {
+	b := int32(math.Float32bits(x))
+	// b>>31 catches the sign bit (negatives, -0); (b-1)>>31 catches +0.
+	return uint32(b>>31 | (b-1)>>31)
+}
+
+// relu is max(x, 0) without a branch.
+func relu(x float32) float32 {
+	return math.Float32frombits(math.Float32bits(x) &^ notPositive(x))
 }
 
 // validRange returns the output columns [x0, x1) whose input column
@@ -378,9 +393,7 @@ func (t *col2imTask) Do(lo, hi int) {
 							d, s = d[:len(in)], s[:len(in)]
 							if g.ReLU {
 								for i, v := range in {
-									if s[i] > 0 {
-										d[i] += v
-									}
+									d[i] += math.Float32frombits(math.Float32bits(v) &^ notPositive(s[i]))
 								}
 							} else {
 								for i, v := range in {

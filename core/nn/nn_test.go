@@ -271,3 +271,14 @@ func TestConvGeomValidate(t *testing.T) {
 		t.Errorf("1x1 input with padding 1: %v", err)
 	}
 }
+
+func TestRelu(t *testing.T) {
+	for _, c := range []struct{ in, want float32 }{{1.5, 1.5}, {-2, 0}, {0, 0}, {float32(math.Copysign(0, -1)), 0}, {1e-30, 1e-30}, {-1e-30, 0}} {
+		if got := relu(c.in); got != c.want || math.Signbit(float64(got)) {
+			t.Errorf("relu(%v) = %v, want %v", c.in, got, c.want)
+		}
+		if pos := notPositive(c.in) == 0; pos != (c.in > 0) {
+			t.Errorf("notPositive(%v) = %x", c.in, notPositive(c.in))
+		}
+	}
+}
