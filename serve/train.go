@@ -93,6 +93,7 @@ func trainCmd(args []string) error {
 	out := fs.String("out", "", "write events.jsonl, ranking.csv, config.json and weights.npz here")
 	threads := fs.Int("threads", runtime.NumCPU(), "goroutines for the CPU backend")
 	quiet := fs.Bool("q", false, "no progress bar")
+	initFrom := fs.String("init", "", "start from these weights (.npz from export or train) instead of a fresh initialisation")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -119,7 +120,7 @@ func trainCmd(args []string) error {
 		defer f.Close()
 		events = f
 	}
-	res, err := runSession(c, *threads, events, progressWriter(*quiet))
+	res, err := runSession(c, *threads, *initFrom, events, progressWriter(*quiet))
 	if err != nil {
 		return err
 	}
@@ -148,7 +149,7 @@ type result struct {
 }
 
 // runSession runs a whole Config natively, writing events as JSON lines.
-func runSession(c run.Config, threads int, events io.Writer, progress func(run.Event, *run.Started)) (*result, error) {
+func runSession(c run.Config, threads int, initFrom string, events io.Writer, progress func(run.Event, *run.Started)) (*result, error) {
 	trainFile, evalFile, err := loadData(c)
 	if err != nil {
 		return nil, err
@@ -172,6 +173,11 @@ func runSession(c run.Config, threads int, events io.Writer, progress func(run.E
 		return nil, err
 	}
 	net.Init(c.Seed)
+	if initFrom != "" {
+		if err := loadWeights(initFrom, net); err != nil {
+			return nil, err
+		}
+	}
 	bw := bufio.NewWriter(events)
 	enc := json.NewEncoder(bw)
 	var started *run.Started
@@ -298,19 +304,8 @@ func rankCmd(args []string) error {
 	if err != nil {
 		return err
 	}
-	f, err := os.Open(*weights)
-	if err != nil {
+	if err := loadWeights(*weights, net); err != nil {
 		return err
-	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return err
-	}
-	_, err = checkpoint.Read(f, st.Size(), net)
-	f.Close()
-	if err != nil {
-		return fmt.Errorf("%s: %w", *weights, err)
 	}
 	ev := rank.NewEvaluator(net, sets.Eval, c.Eval.Images)
 	var b strings.Builder
@@ -333,6 +328,23 @@ func rankCmd(args []string) error {
 	if len(p) >= 2 {
 		fmt.Fprintf(os.Stderr, "Kendall tau %.4f, Spearman rho %.4f, top-10%% precision %.3f over %d architectures\n",
 			rank.KendallTau(p, t), rank.Spearman(p, t), rank.TopOverlap(p, t, 0.1), len(p))
+	}
+	return nil
+}
+
+// loadWeights reads an .npz export into net.
+func loadWeights(path string, net *supernet.Net) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if _, err := checkpoint.Read(f, st.Size(), net); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	return nil
 }
