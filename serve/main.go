@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 )
 
 type command struct {
@@ -20,30 +21,37 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"web", "serve the page on 127.0.0.1 (the default command)", webCmd},
 		{"train", "train a supernet and rank architectures (events as JSON lines)", trainCmd},
 		{"rank", "rank architectures with saved supernet weights", rankCmd},
 		{"export", "write supernet weights and a PyTorch parity probe as .npz", exportCmd},
 		{"verify", "reload an .npz export and recompute its probe in Go", verifyCmd},
 		{"dataset", "rebuild the embedded default dataset (dataset build)", datasetCmd},
+		{"groundtruth", "build the stand-alone ground-truth table (groundtruth build|report)", groundtruthCmd},
 	}
 }
 
 func usage() {
 	fmt.Fprintln(os.Stderr, "usage: go run ./serve <command> [flags]\n\ncommands:")
 	for _, c := range commands() {
-		fmt.Fprintf(os.Stderr, "  %-8s %s\n", c.name, c.summary)
+		fmt.Fprintf(os.Stderr, "  %-12s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(os.Stderr, "\nRun `go run ./serve <command> -h` for a command's flags.")
 }
 
 func main() {
-	if len(os.Args) < 2 || os.Args[1] == "help" || os.Args[1] == "-h" || os.Args[1] == "--help" {
+	if len(os.Args) > 1 && (os.Args[1] == "help" || os.Args[1] == "-h" || os.Args[1] == "--help") {
 		usage()
 		return
 	}
+	args := os.Args[1:]
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		// No command (or only flags): serve the page.
+		args = append([]string{"web"}, args...)
+	}
 	for _, c := range commands() {
-		if c.name == os.Args[1] {
-			if err := c.run(os.Args[2:]); err != nil {
+		if c.name == args[0] {
+			if err := c.run(args[1:]); err != nil {
 				if errors.Is(err, flag.ErrHelp) {
 					return
 				}
@@ -53,7 +61,7 @@ func main() {
 			return
 		}
 	}
-	fmt.Fprintf(os.Stderr, "serve: unknown command %q\n\n", os.Args[1])
+	fmt.Fprintf(os.Stderr, "serve: unknown command %q\n\n", args[0])
 	usage()
 	os.Exit(2)
 }
