@@ -31,3 +31,14 @@ bench-speed:
 
 clean:
 	rm -rf $(SITE)
+
+# The static site (page, wasm binaries with .gz copies, wasm_exec.js from
+# this Go, default dataset) in $(SITE)/, for any static host.
+site:
+	$(GO) run ./serve web -out $(SITE)
+
+# Screenshots of a race in progress and finished, at 1366x768 and
+# 1920x1080, into $(SHOTS)/ (headless Chromium).
+SHOTS ?= screenshots
+screenshots:
+	PADA_SCREENSHOTS=$(abspath $(SHOTS)) $(GO) test -count=1 -timeout 30m -run '^TestScreenshots$$' -v ./serve

@@ -39,11 +39,11 @@ func benchShapes() []gemmShape {
 	for _, c := range convShapes {
 		s = append(s,
 			// forward: Y = W · col
-			gemmShape{fmt.Sprintf("fwd/m%d_n%d_k%d", c.cout, c.nhw, c.cinKK), false, false, c.cout, c.nhw, c.cinKK},
+			gemmShape{fmt.Sprintf("fwd_m%d_n%d_k%d", c.cout, c.nhw, c.cinKK), false, false, c.cout, c.nhw, c.cinKK},
 			// weight gradient: dW = dY · colᵀ
-			gemmShape{fmt.Sprintf("wgrad/m%d_n%d_k%d", c.cout, c.cinKK, c.nhw), false, true, c.cout, c.cinKK, c.nhw},
+			gemmShape{fmt.Sprintf("wgrad_m%d_n%d_k%d", c.cout, c.cinKK, c.nhw), false, true, c.cout, c.cinKK, c.nhw},
 			// input gradient: dcol = Wᵀ · dY
-			gemmShape{fmt.Sprintf("igrad/m%d_n%d_k%d", c.cinKK, c.nhw, c.cout), true, false, c.cinKK, c.nhw, c.cout})
+			gemmShape{fmt.Sprintf("igrad_m%d_n%d_k%d", c.cinKK, c.nhw, c.cout), true, false, c.cinKK, c.nhw, c.cout})
 	}
 	return s
 }
@@ -52,7 +52,9 @@ func benchShapes() []gemmShape {
 // same run: "go" is the pure-Go kernel alone, "sgemm" is Sgemm (natively it
 // may hand the shape to gonum), "gonum" is gonum's Sgemm as is (run it with
 // -cpu 1 to keep it on one thread) and "par2" is Parallel on two workers.
-// bench.sh turns the output into a table.
+// GFLOP/s is per wall-clock second, GFLOP/cpu-s per second of process CPU
+// time, which is steadier on a shared machine but counts both threads of
+// par2. bench.sh turns the output into a table.
 func BenchmarkGemm(b *testing.B) {
 	pool := par.New(2)
 	defer pool.Close()
@@ -64,11 +66,12 @@ func BenchmarkGemm(b *testing.B) {
 			x := make([]float32, s.m*s.k)
 			y := make([]float32, s.k*s.n)
 			z := make([]float32, s.m*s.n)
+			// No zeros: gonum skips the update for a zero element of A.
 			for i := range x {
-				x[i] = float32(i%7) * 0.25
+				x[i] = float32(i%7+1) * 0.25
 			}
 			for i := range y {
-				y[i] = float32(i%5) * 0.5
+				y[i] = float32(i%5+1) * 0.5
 			}
 			lda, ldb := s.k, s.n
 			if s.tA {
@@ -90,11 +93,16 @@ func BenchmarkGemm(b *testing.B) {
 			}
 			for _, im := range impls {
 				b.Run(im.name, func(b *testing.B) {
+					c0 := cpuTime()
 					for b.Loop() {
 						im.f()
 					}
+					cpu := cpuTime() - c0
 					flops := 2 * float64(s.m) * float64(s.n) * float64(s.k) * float64(b.N)
 					b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+					if cpu > 0 {
+						b.ReportMetric(flops/cpu.Seconds()/1e9, "GFLOP/cpu-s")
+					}
 				})
 			}
 		})

@@ -48,6 +48,8 @@ type workspace struct {
 	a    []aRow
 	b    []bRow
 	tile [mr * nr]float32 // an edge micro-tile, before it is clipped into C
+	ea   [mr * kc]float32 // the rows of A and B of an edge tile for kernelNT,
+	eb   [nr * kc]float32 // zero-padded to whole tiles
 
 	ga, gb []float32 // tiles of A and B for gonum (native only)
 }
@@ -63,7 +65,9 @@ var workspaces = sync.Pool{New: func() any { return newWorkspace() }}
 // Sgemm computes C = alpha*op(A)*op(B) + beta*C for row-major matrices,
 // where op(X) is X or Xᵀ as tA and tB say, op(A) is m×k, op(B) is k×n and C
 // is m×n. It has the semantics of BLAS sgemm; in particular beta == 0
-// overwrites C without reading it, so NaNs in C do not propagate.
+// overwrites C without reading it, so NaNs in C do not propagate. As in
+// reference BLAS, and only natively, a zero in A may skip its update, so a
+// NaN or Inf it meets in B is not always propagated.
 //
 // Sgemm runs on the calling goroutine and allocates nothing once warm. It
 // panics if a dimension is negative, a leading dimension is too small or a
@@ -137,10 +141,87 @@ func scale(m, n int, beta float32, c []float32, ldc int) {
 }
 
 // blocked is the pure-Go product, for m, n, k > 0 and alpha != 0.
-// Loop order is the usual one for packed GEMM: a kc×nc panel of B is packed
-// once and reused by every mc×kc block of A, and within a block one B
-// micro-panel stays in L1 while all A micro-panels pass over it.
 func blocked(ws *workspace, tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if tA || !tB || k < kc || m > 4*mr {
+		packed(ws, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	// A·Bᵀ (the weight gradient) has both operands contiguous along k, so
+	// its whole blocks of k can be read in place. With few rows in A that
+	// beats packing, whose cost is then close to the product's (m = 8:
+	// 1.1-1.8x faster, also on wasm); with more rows, re-reading B in place
+	// for every row of tiles is slower than packing it once (m = 64:
+	// 0.85x), since with a power-of-two ldb its rows share cache sets.
+	full := k / kc * kc
+	for pc := 0; pc < full; pc += kc {
+		bt := beta
+		if pc > 0 {
+			bt = 1
+		}
+		direct(ws, m, n, alpha, a[pc:], lda, b[pc:], ldb, bt, c, ldc)
+	}
+	if full < k {
+		packed(ws, tA, tB, m, n, k-full, alpha, a[full:], lda, b[full:], ldb, 1, c, ldc)
+	}
+}
+
+// direct adds alpha·A·Bᵀ for one block of kc steps of k into C, with
+// kernelNT reading A and B in place. It walks C a row of tiles at a time,
+// like macro, so that the mr rows of A stay in L1.
+func direct(ws *workspace, m, n int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	for ir := 0; ir < m; ir += mr {
+		for jr := 0; jr < n; jr += nr {
+			if ir+mr <= m && jr+nr <= n {
+				kernelNT(a[ir*lda:], lda, b[jr*ldb:], ldb, alpha, beta, c[ir*ldc+jr:], ldc)
+				continue
+			}
+			// Edge tile: copy its rows of A and B, zero-padded, compute it
+			// whole, then store the part inside C.
+			for i := 0; i < mr; i++ {
+				row := ws.ea[i*kc : i*kc+kc]
+				if ir+i < m {
+					copy(row, a[(ir+i)*lda:(ir+i)*lda+kc])
+				} else {
+					clear(row)
+				}
+			}
+			for j := 0; j < nr; j++ {
+				row := ws.eb[j*kc : j*kc+kc]
+				if jr+j < n {
+					copy(row, b[(jr+j)*ldb:(jr+j)*ldb+kc])
+				} else {
+					clear(row)
+				}
+			}
+			kernelNT(ws.ea[:], kc, ws.eb[:], kc, alpha, 0, ws.tile[:], nr)
+			clip(ws, min(mr, m-ir), min(nr, n-jr), beta, c[ir*ldc+jr:], ldc)
+		}
+	}
+}
+
+// clip stores the top-left rows×cols of ws.tile into C: c = beta*c + tile.
+func clip(ws *workspace, rows, cols int, beta float32, c []float32, ldc int) {
+	for i := 0; i < rows; i++ {
+		dst := c[i*ldc : i*ldc+cols]
+		src := ws.tile[i*nr : i*nr+cols]
+		for j, v := range src {
+			switch beta {
+			case 0:
+				dst[j] = v
+			case 1:
+				dst[j] += v
+			default:
+				dst[j] = beta*dst[j] + v
+			}
+		}
+	}
+}
+
+// packed is the product through packed panels, for any transposes.
+// Loop order is the usual one for packed GEMM: a kc×nc panel of B is packed
+// once and reused by every mc×kc block of A, and within a block one A
+// micro-panel stays in L1 while the B micro-panels pass under it.
+func packed(ws *workspace, tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	for jc := 0; jc < n; jc += nc {
 		nb := min(nc, n-jc)
 		for pc := 0; pc < k; pc += kc {
@@ -186,28 +267,17 @@ func macro(ws *workspace, kcU, mb, nb int, beta float32, c []float32, ldc int) {
 			}
 			// Edge tile: compute it whole, then store the part inside C.
 			kernel(kcU, ap, bp, 0, ws.tile[:], nr)
-			for i := 0; i < min(mr, mb-ir); i++ {
-				dst := c[(ir+i)*ldc+jr : (ir+i)*ldc+min(nb, jr+nr)]
-				src := ws.tile[i*nr : i*nr+len(dst)]
-				for j, v := range src {
-					switch beta {
-					case 0:
-						dst[j] = v
-					case 1:
-						dst[j] += v
-					default:
-						dst[j] = beta*dst[j] + v
-					}
-				}
-			}
+			clip(ws, min(mr, mb-ir), min(nr, nb-jr), beta, c[ir*ldc+jr:], ldc)
 		}
 	}
 }
 
-// The packers below write one panel row (kUnroll steps of k) at a time
-// with fixed-size array copies, which compile to plain moves without bounds
-// checks per element. They spell out the kUnroll steps; this fails to
-// compile if kUnroll is changed without them.
+// The packers fill a whole panel row (kUnroll steps of k) per loop
+// iteration through fixed-size array views, so that there is no bounds
+// check per element and, on wasm, little loop overhead per element; their
+// hot loops (packKA, packKB, packGroupBN) are generated with the kernel.
+// packAT spells out the kUnroll steps; this fails to compile if kUnroll is
+// changed without it.
 const _ uint = (kUnroll - 4) + (4 - kUnroll)
 
 // packAN packs alpha*A for an untransposed A, a starting at the block's

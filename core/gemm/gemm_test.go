@@ -93,6 +93,35 @@ func (p *problem) run(c []float32) {
 	Sgemm(p.tA, p.tB, p.m, p.n, p.k, p.alpha, p.a, p.lda, p.b, p.ldb, p.beta, c, p.ldc)
 }
 
+type sgemmFunc func(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
+
+// testWS is the scratch of the "blocked" implementation below.
+var testWS = newWorkspace()
+
+// impls are the products under test: Sgemm, and the pure-Go kernel on its
+// own, since natively Sgemm mostly runs gonum's.
+var impls = []struct {
+	name string
+	f    sgemmFunc
+}{
+	{"Sgemm", Sgemm},
+	{"blocked", func(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+		checkArgs(tA, tB, m, n, k, a, lda, b, ldb, c, ldc)
+		if m == 0 || n == 0 {
+			return
+		}
+		if alpha == 0 || k == 0 {
+			scale(m, n, beta, c, ldc)
+			return
+		}
+		blocked(testWS, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	}},
+}
+
+func (p *problem) runWith(f sgemmFunc, c []float32) {
+	f(p.tA, p.tB, p.m, p.n, p.k, p.alpha, p.a, p.lda, p.b, p.ldb, p.beta, c, p.ldc)
+}
+
 func (p *problem) String() string {
 	return fmt.Sprintf("tA=%v tB=%v m=%d n=%d k=%d lda=%d ldb=%d ldc=%d alpha=%v beta=%v",
 		p.tA, p.tB, p.m, p.n, p.k, p.lda, p.ldb, p.ldc, p.alpha, p.beta)
@@ -113,6 +142,17 @@ func check(t *testing.T, p *problem, got []float32, want, tol []float64) {
 	}
 }
 
+// checkImpls runs p with every implementation and checks the results.
+func checkImpls(t *testing.T, p *problem) {
+	t.Helper()
+	want, tol := p.naive()
+	for _, im := range impls {
+		got := append([]float32(nil), p.c...)
+		p.runWith(im.f, got)
+		check(t, p, got, want, tol)
+	}
+}
+
 func TestSgemmSizes(t *testing.T) {
 	sizes := []int{1, 3, 7, 17, 63, 65, 129}
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -121,11 +161,7 @@ func TestSgemmSizes(t *testing.T) {
 			for _, m := range sizes {
 				for _, n := range sizes {
 					for _, k := range sizes {
-						p := newProblem(rng, tA, tB, m, n, k, (m+n+k)%3, 1, 0, false)
-						want, tol := p.naive()
-						got := append([]float32(nil), p.c...)
-						p.run(got)
-						check(t, p, got, want, tol)
+						checkImpls(t, newProblem(rng, tA, tB, m, n, k, (m+n+k)%3, 1, 0, false))
 					}
 				}
 			}
@@ -155,6 +191,8 @@ func TestSgemmCases(t *testing.T) {
 		{m: mc + 5, n: 9, k: kc + 1, pad: 2, alpha: -1, beta: 0, nanC: true},
 		{m: 3, n: nc + 2*nr + 1, k: 5, pad: 4, alpha: 1, beta: 1},
 		{m: 2*mc + 1, n: nc + 1, k: 2, alpha: 0.75, beta: 0, nanC: true},
+		{m: 9, n: 10, k: 3 * kc, pad: 1, alpha: -0.5, beta: 2},             // whole k blocks only
+		{m: 2 * mr, n: 4 * nr, k: 2*kc + 5, alpha: 1, beta: 0, nanC: true}, // whole tiles only
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
 	for _, tt := range tests {
@@ -168,10 +206,7 @@ func TestSgemmCases(t *testing.T) {
 						}
 					}
 				}
-				want, tol := p.naive()
-				got := append([]float32(nil), p.c...)
-				p.run(got)
-				check(t, p, got, want, tol)
+				checkImpls(t, p)
 			}
 		}
 	}

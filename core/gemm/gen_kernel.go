@@ -12,6 +12,7 @@ import (
 	"go/format"
 	"log"
 	"os"
+	"strings"
 )
 
 // kUnroll must match the constant of the same name in gemm.go.
@@ -109,31 +110,8 @@ func gen(t target) []byte {
 	p("\t\t\t}")
 	p("\t\t}")
 	p("\t}")
-	for i := 0; i < t.mr; i++ {
-		p("\tr%d := c[%s : %s+nr : %s+nr]", i, row(i), row(i), row(i))
-	}
-	p("\tswitch beta {")
-	p("\tcase 0:")
-	for i := 0; i < t.mr; i++ {
-		for j := 0; j < t.nr; j++ {
-			p("\t\tr%d[%d] = c%d%d", i, j, i, j)
-		}
-	}
-	p("\tcase 1:")
-	for i := 0; i < t.mr; i++ {
-		for j := 0; j < t.nr; j++ {
-			p("\t\tr%d[%d] += c%d%d", i, j, i, j)
-		}
-	}
-	p("\tdefault:")
-	for i := 0; i < t.mr; i++ {
-		for j := 0; j < t.nr; j++ {
-			p("\t\tr%d[%d] = beta*r%d[%d] + c%d%d", i, j, i, j, i, j)
-		}
-	}
-	p("\t}")
+	genStore(p, t, "")
 	p("}")
-	p("")
 	group := (16 + t.nr - 1) / t.nr * t.nr // bGroup in gemm.go
 	p("// packGroupBN fills row r of the bGroup/nr packed B panels starting at")
 	p("// dst[p] (panels are kcU rows apart) from kUnroll rows of a bGroup-column")
@@ -157,7 +135,11 @@ func gen(t target) []byte {
 		if q == 0 {
 			p("\td := &dst[p]")
 		} else {
-			p("\td = &dst[p+%d*kcU]", q)
+			if q == 1 {
+				p("\td = &dst[p+kcU]")
+			} else {
+				p("\td = &dst[p+%d*kcU]", q)
+			}
 		}
 		for u := 0; u < kUnroll; u++ {
 			for j := 0; j < t.nr; j++ {
@@ -166,9 +148,88 @@ func gen(t target) []byte {
 		}
 	}
 	p("}")
+	genKernelNT(p, t)
 	genPackK(p, "packKA", "aRow", "mr", t.mr, true)
 	genPackK(p, "packKB", "bRow", "nr", t.nr, false)
 	return w.Bytes()
+}
+
+// genStore writes the end of a kernel: c = beta*c + scale*acc for the
+// mr×nr accumulators, scale being "" or "alpha*".
+func genStore(p func(string, ...any), t target, scale string) {
+	for i := 0; i < t.mr; i++ {
+		p("\tr%d := c[%s : %s+nr : %s+nr]", i, row(i), row(i), row(i))
+	}
+	p("\tswitch beta {")
+	p("\tcase 0:")
+	for i := 0; i < t.mr; i++ {
+		for j := 0; j < t.nr; j++ {
+			p("\t\tr%d[%d] = %sc%d%d", i, j, scale, i, j)
+		}
+	}
+	p("\tcase 1:")
+	for i := 0; i < t.mr; i++ {
+		for j := 0; j < t.nr; j++ {
+			p("\t\tr%d[%d] += %sc%d%d", i, j, scale, i, j)
+		}
+	}
+	p("\tdefault:")
+	for i := 0; i < t.mr; i++ {
+		for j := 0; j < t.nr; j++ {
+			p("\t\tr%d[%d] = beta*r%d[%d] + %sc%d%d", i, j, i, j, scale, i, j)
+		}
+	}
+	p("\t}")
+}
+
+// genKernelNT writes kernelNT, the micro-kernel of A·Bᵀ read in place.
+func genKernelNT(p func(string, ...any), t target) {
+	p("")
+	p("// kernelNT is kernel for A·Bᵀ without packing: the rows of A (ld lda")
+	p("// in a) and of B (ldb in b) are both contiguous along k, so it reads")
+	p("// them in place, one full block of kc steps of k. It stores")
+	p("// c = beta*c + alpha*a·bᵀ. Masking every index with kc-1 keeps the loop")
+	p("// free of bounds checks, as in kernel.")
+	p("func kernelNT(a []float32, lda int, b []float32, ldb int, alpha, beta float32, c []float32, ldc int) {")
+	for i := 0; i < t.mr; i++ {
+		p("\tx%d := (*[kc]float32)(a[%s:])", i, strings.ReplaceAll(row(i), "ldc", "lda"))
+	}
+	for j := 0; j < t.nr; j++ {
+		p("\ty%d := (*[kc]float32)(b[%s:])", j, strings.ReplaceAll(row(j), "ldc", "ldb"))
+	}
+	for i := 0; i < t.mr; i++ {
+		p("\tvar %s float32", list("c%d%d", i, t.nr))
+	}
+	p("\tl := 0")
+	p("\tfor {")
+	for u := 0; u < kUnroll; u++ {
+		op := "="
+		if u == 0 {
+			op = ":="
+		}
+		idx := fmt.Sprintf("k%d", u)
+		if u == 0 {
+			p("\t\t%s := l & (kc - 1)", idx)
+		} else {
+			p("\t\t%s := (l + %d) & (kc - 1)", idx, u)
+		}
+		for j := 0; j < t.nr; j++ {
+			p("\t\tb%d %s y%d[%s]", j, op, j, idx)
+		}
+		for i := 0; i < t.mr; i++ {
+			p("\t\ta%d %s x%d[%s]", i, op, i, idx)
+			for j := 0; j < t.nr; j++ {
+				p("\t\tc%d%d += a%d * b%d", i, j, i, j)
+			}
+		}
+	}
+	p("\t\tl += kUnroll")
+	p("\t\tif l >= kc {")
+	p("\t\t\tbreak")
+	p("\t\t}")
+	p("\t}")
+	genStore(p, t, "alpha*")
+	p("}")
 }
 
 // genPackK writes a packer for a whole panel whose source rows are

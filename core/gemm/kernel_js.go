@@ -183,7 +183,7 @@ func packGroupBN(dst []bRow, p, kcU int, b []float32, o, ldb int) {
 	d[9] = s3[0]
 	d[10] = s3[1]
 	d[11] = s3[2]
-	d = &dst[p+1*kcU]
+	d = &dst[p+kcU]
 	d[0] = s0[3]
 	d[1] = s0[4]
 	d[2] = s0[5]
@@ -248,6 +248,157 @@ func packGroupBN(dst []bRow, p, kcU int, b []float32, o, ldb int) {
 	d[9] = s3[15]
 	d[10] = s3[16]
 	d[11] = s3[17]
+}
+
+// kernelNT is kernel for A·Bᵀ without packing: the rows of A (ld lda
+// in a) and of B (ldb in b) are both contiguous along k, so it reads
+// them in place, one full block of kc steps of k. It stores
+// c = beta*c + alpha*a·bᵀ. Masking every index with kc-1 keeps the loop
+// free of bounds checks, as in kernel.
+func kernelNT(a []float32, lda int, b []float32, ldb int, alpha, beta float32, c []float32, ldc int) {
+	x0 := (*[kc]float32)(a[0:])
+	x1 := (*[kc]float32)(a[lda:])
+	x2 := (*[kc]float32)(a[2*lda:])
+	x3 := (*[kc]float32)(a[3*lda:])
+	y0 := (*[kc]float32)(b[0:])
+	y1 := (*[kc]float32)(b[ldb:])
+	y2 := (*[kc]float32)(b[2*ldb:])
+	var c00, c01, c02 float32
+	var c10, c11, c12 float32
+	var c20, c21, c22 float32
+	var c30, c31, c32 float32
+	l := 0
+	for {
+		k0 := l & (kc - 1)
+		b0 := y0[k0]
+		b1 := y1[k0]
+		b2 := y2[k0]
+		a0 := x0[k0]
+		c00 += a0 * b0
+		c01 += a0 * b1
+		c02 += a0 * b2
+		a1 := x1[k0]
+		c10 += a1 * b0
+		c11 += a1 * b1
+		c12 += a1 * b2
+		a2 := x2[k0]
+		c20 += a2 * b0
+		c21 += a2 * b1
+		c22 += a2 * b2
+		a3 := x3[k0]
+		c30 += a3 * b0
+		c31 += a3 * b1
+		c32 += a3 * b2
+		k1 := (l + 1) & (kc - 1)
+		b0 = y0[k1]
+		b1 = y1[k1]
+		b2 = y2[k1]
+		a0 = x0[k1]
+		c00 += a0 * b0
+		c01 += a0 * b1
+		c02 += a0 * b2
+		a1 = x1[k1]
+		c10 += a1 * b0
+		c11 += a1 * b1
+		c12 += a1 * b2
+		a2 = x2[k1]
+		c20 += a2 * b0
+		c21 += a2 * b1
+		c22 += a2 * b2
+		a3 = x3[k1]
+		c30 += a3 * b0
+		c31 += a3 * b1
+		c32 += a3 * b2
+		k2 := (l + 2) & (kc - 1)
+		b0 = y0[k2]
+		b1 = y1[k2]
+		b2 = y2[k2]
+		a0 = x0[k2]
+		c00 += a0 * b0
+		c01 += a0 * b1
+		c02 += a0 * b2
+		a1 = x1[k2]
+		c10 += a1 * b0
+		c11 += a1 * b1
+		c12 += a1 * b2
+		a2 = x2[k2]
+		c20 += a2 * b0
+		c21 += a2 * b1
+		c22 += a2 * b2
+		a3 = x3[k2]
+		c30 += a3 * b0
+		c31 += a3 * b1
+		c32 += a3 * b2
+		k3 := (l + 3) & (kc - 1)
+		b0 = y0[k3]
+		b1 = y1[k3]
+		b2 = y2[k3]
+		a0 = x0[k3]
+		c00 += a0 * b0
+		c01 += a0 * b1
+		c02 += a0 * b2
+		a1 = x1[k3]
+		c10 += a1 * b0
+		c11 += a1 * b1
+		c12 += a1 * b2
+		a2 = x2[k3]
+		c20 += a2 * b0
+		c21 += a2 * b1
+		c22 += a2 * b2
+		a3 = x3[k3]
+		c30 += a3 * b0
+		c31 += a3 * b1
+		c32 += a3 * b2
+		l += kUnroll
+		if l >= kc {
+			break
+		}
+	}
+	r0 := c[0 : 0+nr : 0+nr]
+	r1 := c[ldc : ldc+nr : ldc+nr]
+	r2 := c[2*ldc : 2*ldc+nr : 2*ldc+nr]
+	r3 := c[3*ldc : 3*ldc+nr : 3*ldc+nr]
+	switch beta {
+	case 0:
+		r0[0] = alpha * c00
+		r0[1] = alpha * c01
+		r0[2] = alpha * c02
+		r1[0] = alpha * c10
+		r1[1] = alpha * c11
+		r1[2] = alpha * c12
+		r2[0] = alpha * c20
+		r2[1] = alpha * c21
+		r2[2] = alpha * c22
+		r3[0] = alpha * c30
+		r3[1] = alpha * c31
+		r3[2] = alpha * c32
+	case 1:
+		r0[0] += alpha * c00
+		r0[1] += alpha * c01
+		r0[2] += alpha * c02
+		r1[0] += alpha * c10
+		r1[1] += alpha * c11
+		r1[2] += alpha * c12
+		r2[0] += alpha * c20
+		r2[1] += alpha * c21
+		r2[2] += alpha * c22
+		r3[0] += alpha * c30
+		r3[1] += alpha * c31
+		r3[2] += alpha * c32
+	default:
+		r0[0] = beta*r0[0] + alpha*c00
+		r0[1] = beta*r0[1] + alpha*c01
+		r0[2] = beta*r0[2] + alpha*c02
+		r1[0] = beta*r1[0] + alpha*c10
+		r1[1] = beta*r1[1] + alpha*c11
+		r1[2] = beta*r1[2] + alpha*c12
+		r2[0] = beta*r2[0] + alpha*c20
+		r2[1] = beta*r2[1] + alpha*c21
+		r2[2] = beta*r2[2] + alpha*c22
+		r3[0] = beta*r3[0] + alpha*c30
+		r3[1] = beta*r3[1] + alpha*c31
+		r3[2] = beta*r3[2] + alpha*c32
+	}
 }
 
 // packKA packs alpha times mr rows of A, each contiguous along k and

@@ -149,7 +149,7 @@ func packGroupBN(dst []bRow, p, kcU int, b []float32, o, ldb int) {
 	d[5] = s2[1]
 	d[6] = s3[0]
 	d[7] = s3[1]
-	d = &dst[p+1*kcU]
+	d = &dst[p+kcU]
 	d[0] = s0[2]
 	d[1] = s0[3]
 	d[2] = s1[2]
@@ -212,6 +212,124 @@ func packGroupBN(dst []bRow, p, kcU int, b []float32, o, ldb int) {
 	d[5] = s2[15]
 	d[6] = s3[14]
 	d[7] = s3[15]
+}
+
+// kernelNT is kernel for A·Bᵀ without packing: the rows of A (ld lda
+// in a) and of B (ldb in b) are both contiguous along k, so it reads
+// them in place, one full block of kc steps of k. It stores
+// c = beta*c + alpha*a·bᵀ. Masking every index with kc-1 keeps the loop
+// free of bounds checks, as in kernel.
+func kernelNT(a []float32, lda int, b []float32, ldb int, alpha, beta float32, c []float32, ldc int) {
+	x0 := (*[kc]float32)(a[0:])
+	x1 := (*[kc]float32)(a[lda:])
+	x2 := (*[kc]float32)(a[2*lda:])
+	x3 := (*[kc]float32)(a[3*lda:])
+	y0 := (*[kc]float32)(b[0:])
+	y1 := (*[kc]float32)(b[ldb:])
+	var c00, c01 float32
+	var c10, c11 float32
+	var c20, c21 float32
+	var c30, c31 float32
+	l := 0
+	for {
+		k0 := l & (kc - 1)
+		b0 := y0[k0]
+		b1 := y1[k0]
+		a0 := x0[k0]
+		c00 += a0 * b0
+		c01 += a0 * b1
+		a1 := x1[k0]
+		c10 += a1 * b0
+		c11 += a1 * b1
+		a2 := x2[k0]
+		c20 += a2 * b0
+		c21 += a2 * b1
+		a3 := x3[k0]
+		c30 += a3 * b0
+		c31 += a3 * b1
+		k1 := (l + 1) & (kc - 1)
+		b0 = y0[k1]
+		b1 = y1[k1]
+		a0 = x0[k1]
+		c00 += a0 * b0
+		c01 += a0 * b1
+		a1 = x1[k1]
+		c10 += a1 * b0
+		c11 += a1 * b1
+		a2 = x2[k1]
+		c20 += a2 * b0
+		c21 += a2 * b1
+		a3 = x3[k1]
+		c30 += a3 * b0
+		c31 += a3 * b1
+		k2 := (l + 2) & (kc - 1)
+		b0 = y0[k2]
+		b1 = y1[k2]
+		a0 = x0[k2]
+		c00 += a0 * b0
+		c01 += a0 * b1
+		a1 = x1[k2]
+		c10 += a1 * b0
+		c11 += a1 * b1
+		a2 = x2[k2]
+		c20 += a2 * b0
+		c21 += a2 * b1
+		a3 = x3[k2]
+		c30 += a3 * b0
+		c31 += a3 * b1
+		k3 := (l + 3) & (kc - 1)
+		b0 = y0[k3]
+		b1 = y1[k3]
+		a0 = x0[k3]
+		c00 += a0 * b0
+		c01 += a0 * b1
+		a1 = x1[k3]
+		c10 += a1 * b0
+		c11 += a1 * b1
+		a2 = x2[k3]
+		c20 += a2 * b0
+		c21 += a2 * b1
+		a3 = x3[k3]
+		c30 += a3 * b0
+		c31 += a3 * b1
+		l += kUnroll
+		if l >= kc {
+			break
+		}
+	}
+	r0 := c[0 : 0+nr : 0+nr]
+	r1 := c[ldc : ldc+nr : ldc+nr]
+	r2 := c[2*ldc : 2*ldc+nr : 2*ldc+nr]
+	r3 := c[3*ldc : 3*ldc+nr : 3*ldc+nr]
+	switch beta {
+	case 0:
+		r0[0] = alpha * c00
+		r0[1] = alpha * c01
+		r1[0] = alpha * c10
+		r1[1] = alpha * c11
+		r2[0] = alpha * c20
+		r2[1] = alpha * c21
+		r3[0] = alpha * c30
+		r3[1] = alpha * c31
+	case 1:
+		r0[0] += alpha * c00
+		r0[1] += alpha * c01
+		r1[0] += alpha * c10
+		r1[1] += alpha * c11
+		r2[0] += alpha * c20
+		r2[1] += alpha * c21
+		r3[0] += alpha * c30
+		r3[1] += alpha * c31
+	default:
+		r0[0] = beta*r0[0] + alpha*c00
+		r0[1] = beta*r0[1] + alpha*c01
+		r1[0] = beta*r1[0] + alpha*c10
+		r1[1] = beta*r1[1] + alpha*c11
+		r2[0] = beta*r2[0] + alpha*c20
+		r2[1] = beta*r2[1] + alpha*c21
+		r3[0] = beta*r3[0] + alpha*c30
+		r3[1] = beta*r3[1] + alpha*c31
+	}
 }
 
 // packKA packs alpha times mr rows of A, each contiguous along k and

@@ -1,0 +1,426 @@
+package groundtruth
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"sync"
+
+	"pada/core/data"
+	"pada/core/nn"
+	"pada/core/rank"
+	"pada/core/run"
+	"pada/core/space"
+)
+
+// schedule is what Protocol.Schedule records: every setting of a
+// stand-alone run beyond the shape and the dataset.
+type schedule struct {
+	Epochs      int     `json:"epochs"`
+	LR          float64 `json:"lr"`
+	Momentum    float64 `json:"momentum"`
+	WeightDecay float64 `json:"weight_decay"`
+	Clip        float64 `json:"clip"`
+	TrainImages int     `json:"train_images"` // 0 = all
+	ValFrac     float64 `json:"val_frac"`
+	Augment     bool    `json:"augment"`
+	DataSeed    uint64  `json:"data_seed"`
+	EvalSplit   string  `json:"eval_split"`
+	EvalImages  int     `json:"eval_images"` // 0 = all
+}
+
+// NewProtocol describes a build under cfg (cfg.Seed is the data seed) on
+// data whose training and evaluation files have the given data.Set
+// hashes, with seeds, by code version code (see CodeVersion).
+func NewProtocol(cfg run.Config, trainHash, evalHash string, seeds []uint64, code string) Protocol {
+	shape, _ := json.Marshal(cfg.Shape) // plain ints: cannot fail
+	sched, _ := json.Marshal(schedule{
+		Epochs: cfg.Epochs, LR: cfg.LR, Momentum: cfg.Momentum, WeightDecay: cfg.WeightDecay,
+		Clip: cfg.Clip, TrainImages: cfg.Data.Train, ValFrac: cfg.Data.ValFrac,
+		Augment: cfg.Data.Augment, DataSeed: cfg.Seed,
+		EvalSplit: cfg.Eval.Split, EvalImages: cfg.Eval.Images,
+	})
+	return Protocol{
+		Preset: cfg.Preset, Shape: shape, Data: cfg.Data.Name,
+		DataHash: "train:" + trainHash + " eval:" + evalHash,
+		Epochs:   cfg.Epochs, Schedule: sched, Seeds: slices.Clone(seeds), Code: code,
+	}
+}
+
+// Match reports whether rows made under p and under q measure the same
+// thing: equal preset, shape, dataset, data hash, schedule and seeds. The
+// code version may differ (a long build outlives commits); the error
+// names the first field that does not match, with both values.
+func (p *Protocol) Match(q *Protocol) error {
+	compact := func(m json.RawMessage) string {
+		var b bytes.Buffer
+		if json.Compact(&b, m) != nil {
+			return string(m)
+		}
+		return b.String()
+	}
+	for _, f := range []struct{ name, p, q string }{
+		{"preset", p.Preset, q.Preset},
+		{"shape", compact(p.Shape), compact(q.Shape)},
+		{"data", p.Data, q.Data},
+		{"data_hash", p.DataHash, q.DataHash},
+		{"epochs", fmt.Sprint(p.Epochs), fmt.Sprint(q.Epochs)},
+		{"schedule", compact(p.Schedule), compact(q.Schedule)},
+		{"seeds", fmt.Sprint(p.Seeds), fmt.Sprint(q.Seeds)},
+	} {
+		if f.p != f.q {
+			return fmt.Errorf("protocol field %s is %s in the table but %s in this build", f.name, f.p, f.q)
+		}
+	}
+	return nil
+}
+
+// CodeVersion names the code that runs: the VCS revision the binary was
+// built from ("+dirty" when the tree had changes), or "devel" when the
+// build carries none (go run, go test).
+func CodeVersion() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "devel"
+	}
+	var rev, dirty string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				dirty = "+dirty"
+			}
+		}
+	}
+	if rev == "" {
+		return "devel"
+	}
+	return rev + dirty
+}
+
+// Sample draws k isomorphism classes uniformly without replacement with
+// seed and returns their representatives (space.UniqueArchs). Samples of
+// one seed are nested: Sample(k, s) is a prefix of Sample(k+1, s), so a
+// table grows by asking for more.
+func Sample(k int, seed uint64) []space.Arch {
+	pool := space.UniqueArchs()
+	r := rand.New(rand.NewPCG(seed, 0x2545f4914f6cdd1d))
+	perm := r.Perm(len(pool))
+	out := make([]space.Arch, 0, min(k, len(pool)))
+	for _, i := range perm[:min(k, len(pool))] {
+		out = append(out, pool[i])
+	}
+	return out
+}
+
+// Task is one architecture to train, with the indices of the seeds (of
+// Builder.Seeds) it is trained with.
+type Task struct {
+	Arch  space.Arch
+	Seeds []int
+}
+
+// Plan lists the work that remains: one task per isomorphism class among
+// archs, in order, leaving out classes that have (may be nil) already
+// holds. The first doubly classes, counted in archs order whether done or
+// not, are trained with all nseeds seeds and the others with the first
+// only (doubly < 0: all of them), so that a rerun gives every class the
+// seeds the first run would have.
+func Plan(archs []space.Arch, have *Table, nseeds, doubly int) []Task {
+	seen := map[string]bool{}
+	var tasks []Task
+	for _, a := range archs {
+		k := a.Key()
+		if seen[k] {
+			continue
+		}
+		n := nseeds
+		if doubly >= 0 && len(seen) >= doubly {
+			n = 1
+		}
+		seen[k] = true
+		if have != nil {
+			if _, done := have.Lookup(a); done {
+				continue
+			}
+		}
+		t := Task{Arch: a}
+		for i := range n {
+			t.Seeds = append(t.Seeds, i)
+		}
+		tasks = append(tasks, t)
+	}
+	return tasks
+}
+
+// Builder trains architectures stand-alone, several at a time.
+type Builder struct {
+	Config      run.Config  // the schedule (see MiniSchedule)
+	Train, Eval data.Images // training and evaluation images, normalised
+	Seeds       []uint64    // training seeds; a Task names them by index
+	// Workers is the number of architectures trained at once, each on its
+	// own backend (at least 1).
+	Workers int
+	// NewBackend makes a worker's backend; nil means nn.NewCPU(1). A
+	// backend with a Close method is closed when its worker ends.
+	NewBackend func() nn.Backend
+}
+
+// Build trains tasks and hands each finished architecture's row to emit as
+// soon as all its seeds are done, in order of completion. emit runs on the
+// calling goroutine, one row at a time, so it can append the row to a file
+// and sync it: an interruption then loses only the architectures in
+// training. Build stops when ctx is done (returning its error, after
+// emitting every row that finished), or when emit or a worker fails.
+func (b *Builder) Build(ctx context.Context, tasks []Task, emit func(Row) error) error {
+	if len(b.Seeds) == 0 {
+		return errors.New("groundtruth: no seeds")
+	}
+	for i, t := range tasks {
+		if len(t.Seeds) == 0 {
+			return fmt.Errorf("groundtruth: task %d (%s) has no seeds", i, t.Arch)
+		}
+		for _, s := range t.Seeds {
+			if s < 0 || s >= len(b.Seeds) {
+				return fmt.Errorf("groundtruth: task %d (%s) names seed %d of %d", i, t.Arch, s, len(b.Seeds))
+			}
+		}
+	}
+	newBackend := b.NewBackend
+	if newBackend == nil {
+		newBackend = func() nn.Backend { return nn.NewCPU(1) }
+	}
+	workers := max(1, min(b.Workers, len(tasks)))
+	trainers := make([]*Standalone, workers)
+	for w := range trainers {
+		be := newBackend()
+		st, err := NewStandalone(b.Config, be, b.Train, b.Eval)
+		if err != nil {
+			closeBackend(be)
+			for _, s := range trainers[:w] {
+				closeBackend(s.net.Backend())
+			}
+			return err
+		}
+		trainers[w] = st
+	}
+
+	parent := ctx
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type result struct {
+		row Row
+		err error
+	}
+	jobs := make(chan Task)
+	results := make(chan result)
+	var wg sync.WaitGroup
+	for _, st := range trainers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer closeBackend(st.net.Backend())
+			for t := range jobs {
+				row, err := b.train(ctx, st, t)
+				results <- result{row, err}
+				if err != nil {
+					return
+				}
+			}
+		}()
+	}
+	go func() {
+		defer close(jobs)
+		for _, t := range tasks {
+			select {
+			case jobs <- t:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	go func() {
+		wg.Wait()
+		close(results)
+	}()
+
+	var trainErr, emitErr error
+	emitted := 0
+	for r := range results {
+		switch {
+		case r.err != nil:
+			if trainErr == nil {
+				trainErr = r.err
+			}
+			cancel()
+		case emitErr == nil:
+			// A row that finished is kept even while the others stop.
+			if emitErr = emit(r.row); emitErr != nil {
+				cancel()
+			}
+			emitted++
+		}
+	}
+	switch {
+	case emitErr != nil:
+		return emitErr
+	case trainErr != nil:
+		return trainErr
+	case emitted < len(tasks):
+		// Stopped between two architectures: no worker saw the cancel.
+		return parent.Err()
+	}
+	return nil
+}
+
+func closeBackend(be nn.Backend) {
+	if c, ok := be.(interface{ Close() }); ok {
+		c.Close()
+	}
+}
+
+// train runs one task's seeds and makes its row.
+func (b *Builder) train(ctx context.Context, st *Standalone, t Task) (Row, error) {
+	row := Row{Arch: t.Arch, Key: t.Arch.Key(), Seeds: make([]float64, len(b.Seeds))}
+	for i := range row.Seeds {
+		row.Seeds[i] = math.NaN()
+	}
+	var sum float64
+	for _, i := range t.Seeds {
+		res, err := st.Train(ctx, t.Arch, b.Seeds[i])
+		if err != nil {
+			return Row{}, err
+		}
+		row.Seeds[i] = res.Acc
+		row.Seconds += res.Seconds
+		sum += res.Acc
+	}
+	row.Acc = sum / float64(len(t.Seeds))
+	row.Params = st.net.ParamCount(t.Arch)
+	row.FLOPs = FLOPs(b.Config.Shape, t.Arch)
+	return row, nil
+}
+
+// Resume reads the table a build continues and checks that its protocol
+// matches want (see Protocol.Match). It returns the table (nil when the
+// file holds no rows and no complete header, as a new or empty file) and
+// the length of r's sound prefix: everything up to the last newline. A
+// final line without its newline is what a crash in the middle of a
+// write leaves; the caller truncates the file to the prefix and appends
+// from there. Anything else that is wrong is an error: a foreign file, a
+// protocol that differs, a malformed complete line.
+func Resume(r io.Reader, want Protocol) (t *Table, sound int64, err error) {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, 0, fmt.Errorf("groundtruth: %w", err)
+	}
+	first, _, _ := bytes.Cut(b, []byte("\n"))
+	if !bytes.HasPrefix([]byte(magic), first) && !bytes.HasPrefix(first, []byte(magic)) {
+		return nil, 0, fmt.Errorf("groundtruth: line 1 is %.40q, want %q: not a ground-truth table in the project's format (refusing to append to it)", first, magic)
+	}
+	sound = int64(bytes.LastIndexByte(b, '\n') + 1)
+	if bytes.Count(b[:sound], []byte("\n")) < 3 {
+		// Not even the header is complete: the file was cut while it was
+		// being started, and holds no rows to keep.
+		return nil, 0, nil
+	}
+	t, err = Read(bytes.NewReader(b[:sound]))
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := t.Protocol.Match(&want); err != nil {
+		return nil, 0, fmt.Errorf("groundtruth: line 2: %w; a table holds one protocol: write to another file", err)
+	}
+	return t, sound, nil
+}
+
+// Stats summarises a table of the project's format.
+type Stats struct {
+	Rows    int
+	Doubly  int     // rows with accuracies for the first two seeds
+	Tau     float64 // Kendall tau-b between those two seeds (NaN below 2 rows)
+	Rho     float64 // Spearman rho between them
+	NoiseSD float64 // standard deviation of one seed's accuracy, from their differences
+
+	// Rows that learned nothing: all-zero output (a cell whose output has
+	// no path from its input) leaves the classifier at its bias, at chance
+	// accuracy; ties at chance inflate tau, so it is also given without.
+	Chance    int
+	TauLearnt float64
+
+	Min, Max, Mean, SD float64 // of the row accuracies (the mean over seeds)
+	Seconds            float64 // total training time
+	Runs               int     // trained (architecture, seed) pairs
+}
+
+// Summarize computes a table's Stats. classes is the number of classes
+// (chance accuracy is 100/classes percent).
+func Summarize(t *Table, classes int) Stats {
+	s := Stats{Rows: len(t.Rows), Min: math.Inf(1), Max: math.Inf(-1), Tau: math.NaN(), Rho: math.NaN(), NoiseSD: math.NaN(), TauLearnt: math.NaN()}
+	chance := 100 / float64(max(classes, 1))
+	var x, y, xl, yl []float64
+	var sum, sq, dsq float64
+	for _, r := range t.Rows {
+		s.Min, s.Max = min(s.Min, r.Acc), max(s.Max, r.Acc)
+		sum += r.Acc
+		sq += r.Acc * r.Acc
+		s.Seconds += r.Seconds
+		for _, v := range r.Seeds {
+			if !math.IsNaN(v) {
+				s.Runs++
+			}
+		}
+		atChance := r.Acc <= chance+0.5
+		if atChance {
+			s.Chance++
+		}
+		if len(r.Seeds) >= 2 && !math.IsNaN(r.Seeds[0]) && !math.IsNaN(r.Seeds[1]) {
+			x, y = append(x, r.Seeds[0]), append(y, r.Seeds[1])
+			d := r.Seeds[0] - r.Seeds[1]
+			dsq += d * d
+			if !atChance {
+				xl, yl = append(xl, r.Seeds[0]), append(yl, r.Seeds[1])
+			}
+		}
+	}
+	if n := float64(s.Rows); n > 0 {
+		s.Mean = sum / n
+		s.SD = math.Sqrt(max(sq/n-s.Mean*s.Mean, 0))
+	}
+	s.Doubly = len(x)
+	if len(x) >= 2 {
+		s.Tau, s.Rho = rank.KendallTau(x, y), rank.Spearman(x, y)
+		// Var(a-b) = 2 Var(one seed) for independent seeds.
+		s.NoiseSD = math.Sqrt(dsq / float64(len(x)) / 2)
+	}
+	if len(xl) >= 2 {
+		s.TauLearnt = rank.KendallTau(xl, yl)
+	}
+	return s
+}
+
+// String is the report of `serve groundtruth report`.
+func (s Stats) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "rows (isomorphism classes): %d\n", s.Rows)
+	fmt.Fprintf(&b, "trained runs: %d, %.0f s in all (%.1f s per run)\n", s.Runs, s.Seconds, s.Seconds/float64(max(s.Runs, 1)))
+	if s.Rows > 0 {
+		fmt.Fprintf(&b, "accuracy: min %.2f, max %.2f, mean %.2f, std %.2f (%d rows at chance)\n", s.Min, s.Max, s.Mean, s.SD, s.Chance)
+	}
+	fmt.Fprintf(&b, "doubly trained rows: %d\n", s.Doubly)
+	if s.Doubly >= 2 {
+		fmt.Fprintf(&b, "seed-to-seed Kendall tau-b %.4f, Spearman rho %.4f; %.4f without the rows at chance\n", s.Tau, s.Rho, s.TauLearnt)
+		fmt.Fprintf(&b, "one seed's accuracy noise (std): %.2f points\n", s.NoiseSD)
+	}
+	return b.String()
+}

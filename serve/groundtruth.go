@@ -1,0 +1,355 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"pada/core/data"
+	"pada/core/groundtruth"
+	"pada/core/run"
+	"pada/core/space"
+	"pada/core/supernet"
+	"pada/core/train"
+)
+
+const groundtruthUsage = `usage: go run ./serve groundtruth build [flags] -out TABLE.csv
+       go run ./serve groundtruth report -table TABLE.csv
+
+build trains architectures stand-alone (fresh weights, one path of the
+preset's network) and appends one row per isomorphism class to TABLE.csv,
+synced as each architecture finishes. Rerun the same command after an
+interruption to continue: rows already in the table are kept, and a table
+made under another protocol (preset, shape, dataset, schedule, seeds) is
+refused. report prints a table's size, accuracy spread, seed-to-seed
+Kendall tau and training time.`
+
+// groundtruthCmd runs `groundtruth build` and `groundtruth report`.
+func groundtruthCmd(args []string) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "build":
+			return groundtruthBuildCmd(args[1:])
+		case "report":
+			return groundtruthReportCmd(args[1:])
+		case "-h", "-help", "--help":
+			fmt.Fprintln(os.Stderr, groundtruthUsage)
+			return flag.ErrHelp
+		}
+	}
+	return errors.New("want `groundtruth build` or `groundtruth report`; see `go run ./serve groundtruth -h`")
+}
+
+// gtBuild is one `groundtruth build`.
+type gtBuild struct {
+	cfg        run.Config // the schedule; its seed is the data seed
+	archs      string     // all, unique or sample:K
+	sampleSeed uint64
+	seeds      []uint64
+	doubly     int // classes that get every seed; -1 = all
+	workers    int
+	out        string
+	log        io.Writer // progress; nil = none
+	// load reads the data cfg names (loadData; tests swap in their own).
+	load func(run.Config) (*data.Set, *data.Set, error)
+}
+
+func groundtruthBuildCmd(args []string) error {
+	fs := flag.NewFlagSet("groundtruth build", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), groundtruthUsage+"\n\nbuild flags:")
+		fs.PrintDefaults()
+	}
+	preset := fs.String("preset", "", "the preset whose stand-alone schedule to use: mini (the default)")
+	file := fs.String("config", "", "use this run Config (JSON) as the schedule instead: its shape, data, epochs, optimiser and eval split; its seed is the data seed")
+	epochs := fs.Int("epochs", 0, "override the schedule's epochs (for pilots: the table records it)")
+	archs := fs.String("archs", "sample:500", "architectures: all, unique (both: one per isomorphism class, 6,466) or sample:K (K classes drawn uniformly)")
+	sampleSeed := fs.Uint64("sample-seed", 0, "seed of sample:K (samples of one seed are nested, so a larger K extends a table)")
+	seedList := fs.String("seeds", "0,1", "training seeds, comma-separated")
+	doubly := fs.Int("second-seed-for", -1, "train the seeds after the first only for the first K classes of the list (-1: all)")
+	workers := fs.Int("workers", runtime.NumCPU(), "architectures trained at once, each on one thread")
+	out := fs.String("out", "", "the table to write or continue (required)")
+	quiet := fs.Bool("q", false, "no progress lines")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if *out == "" {
+		return errors.New("-out TABLE.csv is required")
+	}
+	var c run.Config
+	switch {
+	case *preset != "" && *file != "":
+		return errors.New("give -preset or -config, not both")
+	case *file != "":
+		f, err := os.Open(*file)
+		if err != nil {
+			return err
+		}
+		c, err = run.ParseConfig(f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %w", *file, err)
+		}
+	case *preset == "" || *preset == "mini":
+		c = groundtruth.MiniSchedule()
+	case *preset == "nb201":
+		return errors.New("-preset nb201: its ground truth is NAS-Bench-201 (eval.truth); there is no stand-alone schedule for it here (give one with -config)")
+	default:
+		return fmt.Errorf("-preset %q: want mini", *preset)
+	}
+	if *epochs > 0 {
+		c.Epochs = *epochs
+	}
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	seeds, err := parseSeeds(*seedList)
+	if err != nil {
+		return err
+	}
+	if *workers < 1 {
+		return fmt.Errorf("-workers %d: want at least 1", *workers)
+	}
+	o := gtBuild{cfg: c, archs: *archs, sampleSeed: *sampleSeed, seeds: seeds, doubly: *doubly,
+		workers: *workers, out: *out, load: loadData}
+	if !*quiet {
+		o.log = os.Stderr
+	}
+	// An interrupt stops the build between two training steps; finished
+	// rows are already on disk.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop() // a second interrupt kills at once
+	}()
+	return o.run(ctx)
+}
+
+// parseSeeds reads -seeds: distinct non-negative integers.
+func parseSeeds(s string) ([]uint64, error) {
+	var seeds []uint64
+	seen := map[uint64]bool{}
+	for i, f := range strings.Split(s, ",") {
+		v, err := strconv.ParseUint(strings.TrimSpace(f), 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("-seeds %q: item %d (%q) is not a seed", s, i+1, f)
+		}
+		if seen[v] {
+			return nil, fmt.Errorf("-seeds %q: seed %d is given twice", s, v)
+		}
+		seen[v] = true
+		seeds = append(seeds, v)
+	}
+	return seeds, nil
+}
+
+// archList resolves -archs.
+func archList(spec string, seed uint64) ([]space.Arch, error) {
+	switch {
+	case spec == "all":
+		return space.All(), nil
+	case spec == "unique":
+		return space.UniqueArchs(), nil
+	case strings.HasPrefix(spec, "sample:"):
+		k, err := strconv.Atoi(strings.TrimPrefix(spec, "sample:"))
+		if err != nil || k < 1 {
+			return nil, fmt.Errorf("-archs %q: want sample:K with K >= 1", spec)
+		}
+		return groundtruth.Sample(k, seed), nil
+	}
+	return nil, fmt.Errorf("-archs %q: want all, unique or sample:K", spec)
+}
+
+func (o gtBuild) logf(format string, args ...any) {
+	if o.log != nil {
+		fmt.Fprintf(o.log, format, args...)
+	}
+}
+
+// run builds or continues the table.
+func (o gtBuild) run(ctx context.Context) error {
+	archs, err := archList(o.archs, o.sampleSeed)
+	if err != nil {
+		return err
+	}
+	if len(o.seeds) == 0 {
+		return errors.New("no training seeds")
+	}
+	trainFile, evalFile, err := o.load(o.cfg)
+	if err != nil {
+		return err
+	}
+	sets, err := train.BuildSets(o.cfg, trainFile, evalFile)
+	if err != nil {
+		return err
+	}
+	if sets.Eval == nil {
+		return fmt.Errorf("eval.split %q: no such split in dataset %q", o.cfg.Eval.Split, o.cfg.Data.Name)
+	}
+	want := groundtruth.NewProtocol(o.cfg, trainFile.Hash(), evalFile.Hash(), o.seeds, groundtruth.CodeVersion())
+
+	f, have, err := openTable(o.out, want, o.log)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if have != nil && have.Protocol.Code != want.Code {
+		o.logf("note: %s was begun by code %s; this is %s (the protocol comment keeps the first)\n", o.out, have.Protocol.Code, want.Code)
+	}
+	tasks := groundtruth.Plan(archs, have, len(o.seeds), o.doubly)
+	runs := 0
+	for _, t := range tasks {
+		runs += len(t.Seeds)
+	}
+	inTable := 0
+	if have != nil {
+		inTable = len(have.Rows)
+	}
+	o.logf("%s: %d rows already; %d architectures to train (%d runs of %d epochs) on %d workers\n",
+		o.out, inTable, len(tasks), runs, o.cfg.Epochs, o.workers)
+	if len(tasks) == 0 {
+		return nil
+	}
+
+	b := groundtruth.Builder{Config: o.cfg, Train: sets.Train, Eval: sets.Eval, Seeds: o.seeds, Workers: o.workers}
+	start := time.Now()
+	done := 0
+	err = b.Build(ctx, tasks, func(r groundtruth.Row) error {
+		if _, err := f.Write(groundtruth.FormatRow(r, len(o.seeds))); err != nil {
+			return fmt.Errorf("%s: %w", o.out, err)
+		}
+		if err := f.Sync(); err != nil {
+			return fmt.Errorf("%s: %w", o.out, err)
+		}
+		done++
+		el := time.Since(start)
+		eta := time.Duration(float64(el) / float64(done) * float64(len(tasks)-done))
+		var accs []string
+		for _, v := range r.Seeds {
+			if !math.IsNaN(v) {
+				accs = append(accs, fmt.Sprintf("%.2f", v))
+			}
+		}
+		o.logf("[%d/%d] %s acc %s (%.0fs) elapsed %s, ETA %s\n", done, len(tasks), r.Arch,
+			strings.Join(accs, "/"), r.Seconds, el.Round(time.Second), eta.Round(time.Second))
+		return nil
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("interrupted: %d of %d architectures written to %s; run the same command again to continue", done, len(tasks), o.out)
+		}
+		return err
+	}
+	o.logf("%s: done, %d rows added in %s\n", o.out, done, time.Since(start).Round(time.Second))
+	return nil
+}
+
+// openTable opens the table at path for appending, creating it with
+// want's header if it is new or holds less than a complete header, and
+// returns the rows it already has. A last line cut short by a crash is
+// dropped, with a note on log (may be nil); a foreign, corrupt or
+// differently made table is refused.
+func openTable(path string, want groundtruth.Protocol, log io.Writer) (*os.File, *groundtruth.Table, error) {
+	_, statErr := os.Stat(path)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, nil, err
+	}
+	fail := func(err error) (*os.File, *groundtruth.Table, error) {
+		f.Close()
+		return nil, nil, err
+	}
+	if errors.Is(statErr, os.ErrNotExist) {
+		// Make the new file's name durable too.
+		if d, err := os.Open(filepath.Dir(path)); err == nil {
+			d.Sync()
+			d.Close()
+		}
+	}
+	have, sound, err := groundtruth.Resume(f, want)
+	if err != nil {
+		return fail(fmt.Errorf("%s: %w", path, err))
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return fail(err)
+	}
+	if sound < st.Size() {
+		if have != nil && log != nil {
+			fmt.Fprintf(log, "note: %s: dropping its last line, cut short (%d bytes) by an interrupted write\n", path, st.Size()-sound)
+		}
+		if err := f.Truncate(sound); err != nil {
+			return fail(err)
+		}
+	}
+	if _, err := f.Seek(sound, io.SeekStart); err != nil {
+		return fail(err)
+	}
+	if have == nil {
+		var b bytes.Buffer
+		if err := groundtruth.WriteHeader(&b, want); err != nil {
+			return fail(err)
+		}
+		if _, err := f.Write(b.Bytes()); err != nil {
+			return fail(err)
+		}
+	}
+	if err := f.Sync(); err != nil {
+		return fail(err)
+	}
+	return f, have, nil
+}
+
+func groundtruthReportCmd(args []string) error {
+	fs := flag.NewFlagSet("groundtruth report", flag.ContinueOnError)
+	path := fs.String("table", "", "the table (required)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if *path == "" {
+		return errors.New("-table TABLE.csv is required")
+	}
+	f, err := os.Open(*path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	t, err := groundtruth.Read(f)
+	if err != nil {
+		return fmt.Errorf("%s: %w", *path, err)
+	}
+	return report(os.Stdout, *path, t)
+}
+
+// report writes a table's protocol and Stats to w.
+func report(w io.Writer, path string, t *groundtruth.Table) error {
+	p := t.Protocol
+	var shape supernet.Shape
+	if err := json.Unmarshal(p.Shape, &shape); err != nil {
+		return fmt.Errorf("%s: line 2: protocol shape: %w", path, err)
+	}
+	fmt.Fprintf(w, "%s: preset %s, data %s, %d epochs, seeds %v, code %s\n", path, p.Preset, p.Data, p.Epochs, p.Seeds, p.Code)
+	fmt.Fprintf(w, "shape %s\nschedule %s\n", p.Shape, p.Schedule)
+	_, err := io.WriteString(w, groundtruth.Summarize(t, shape.Classes).String())
+	return err
+}

@@ -1,0 +1,364 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"mime"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"pada/public"
+)
+
+// siteFiles are the static files copied from public/ into a site.
+var siteFiles = []string{"index.html", "app.js", "style.css", "worker.js"}
+
+// wasmMains are the browser programs: output name -> package.
+var wasmMains = [][2]string{{"main.wasm", "./wasm/page"}, {"worker.wasm", "./wasm/worker"}}
+
+// webCmd serves the page: it builds the wasm binaries when they are
+// missing or older than their sources, then serves the site on
+// 127.0.0.1 (or -addr) with wasm compressed. With -out it writes the
+// static site to a folder instead and exits.
+func webCmd(args []string) error {
+	fs := flag.NewFlagSet("web", flag.ContinueOnError)
+	port := fs.Int("port", 8080, "port to listen on")
+	addr := fs.String("addr", "127.0.0.1", "address to listen on (other than loopback exposes the page to the network)")
+	out := fs.String("out", "", "write the static site into this folder and exit (any static host can serve it)")
+	cache := fs.String("cache", "", "folder for the built site (default: the user cache folder)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	root, err := moduleRoot()
+	if err != nil {
+		return err
+	}
+	dir := *out
+	if dir == "" {
+		dir = *cache
+	}
+	if dir == "" {
+		c, err := os.UserCacheDir()
+		if err != nil {
+			c = os.TempDir()
+		}
+		dir = filepath.Join(c, "pada", "web")
+	}
+	logf := func(format string, a ...any) { fmt.Fprintf(os.Stderr, format+"\n", a...) }
+	if err := buildSite(root, dir, logf); err != nil {
+		return err
+	}
+	if *out != "" {
+		logf("site written to %s (serve it with any static host; .wasm.gz are pre-compressed copies)", dir)
+		return nil
+	}
+	h, err := webHandler(dir)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(*addr, strconv.Itoa(*port)))
+	if err != nil {
+		return err
+	}
+	logf("serving the page on http://%s/", ln.Addr())
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	return srv.Serve(ln)
+}
+
+// moduleRoot finds the folder of go.mod from the working directory up.
+func moduleRoot() (string, error) {
+	d, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if b, err := os.ReadFile(filepath.Join(d, "go.mod")); err == nil && bytes.HasPrefix(bytes.TrimSpace(b), []byte("module pada")) {
+			return d, nil
+		}
+		p := filepath.Dir(d)
+		if p == d {
+			return "", errors.New("web: run this from inside the pada module (its sources build the page)")
+		}
+		d = p
+	}
+}
+
+// newestSource is the latest modification time of the files the wasm
+// binaries are built from.
+func newestSource(root string) (time.Time, error) {
+	var t time.Time
+	for _, f := range []string{"go.mod", "go.sum"} {
+		if st, err := os.Stat(filepath.Join(root, f)); err == nil && st.ModTime().After(t) {
+			t = st.ModTime()
+		}
+	}
+	for _, d := range []string{"core", "ui", "wasm"} {
+		err := filepath.WalkDir(filepath.Join(root, d), func(p string, e fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if e.IsDir() || !(strings.HasSuffix(p, ".go") || strings.HasSuffix(p, ".vugu")) || strings.HasSuffix(p, "_test.go") {
+				return nil
+			}
+			st, err := e.Info()
+			if err == nil && st.ModTime().After(t) {
+				t = st.ModTime()
+			}
+			return nil
+		})
+		if err != nil {
+			return t, err
+		}
+	}
+	return t, nil
+}
+
+func goEnv(key string) (string, error) {
+	b, err := exec.Command("go", "env", key).Output()
+	if err != nil {
+		return "", fmt.Errorf("web: go env %s: %w", key, err)
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+// buildSite writes the static site into dir: the page files from
+// public/, wasm_exec.js from this Go installation, the two wasm binaries
+// (rebuilt only when missing or stale) with gzip copies, the default
+// dataset under data/, and manifest.json (sizes for the progress bar and
+// a version that busts caches).
+func buildSite(root, dir string, logf func(string, ...any)) error {
+	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o755); err != nil {
+		return err
+	}
+	// Regenerate the vugu code when a .vugu file is newer than it.
+	if stale(filepath.Join(root, "ui", "root_gen.go"), filepath.Join(root, "ui", "root.vugu")) {
+		logf("web: generating ui/root_gen.go (go tool vugugen)")
+		cmd := exec.Command("go", "tool", "vugugen", "-skip-go-mod", "-skip-main", "ui")
+		cmd.Dir, cmd.Stdout, cmd.Stderr = root, os.Stderr, os.Stderr
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("web: vugugen: %w", err)
+		}
+	}
+	src, err := newestSource(root)
+	if err != nil {
+		return err
+	}
+	for _, m := range wasmMains {
+		outPath := filepath.Join(dir, m[0])
+		st, err := os.Stat(outPath)
+		if err == nil && st.ModTime().After(src) {
+			continue
+		}
+		logf("web: building %s (GOOS=js GOARCH=wasm %s)", m[0], m[1])
+		t0 := time.Now()
+		tmp := outPath + ".tmp"
+		cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", tmp, m[1])
+		cmd.Dir, cmd.Stdout, cmd.Stderr = root, os.Stderr, os.Stderr
+		cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("web: building %s: %w", m[1], err)
+		}
+		if err := os.Rename(tmp, outPath); err != nil {
+			return err
+		}
+		if err := gzipFile(outPath); err != nil {
+			return err
+		}
+		logf("web: built %s in %.1fs", m[0], time.Since(t0).Seconds())
+	}
+	goroot, err := goEnv("GOROOT")
+	if err != nil {
+		return err
+	}
+	copies := map[string]string{"wasm_exec.js": filepath.Join(goroot, "lib", "wasm", "wasm_exec.js")}
+	for _, f := range siteFiles {
+		copies[f] = filepath.Join(root, "public", f)
+	}
+	for name, from := range copies {
+		b, err := os.ReadFile(from)
+		if err != nil {
+			return fmt.Errorf("web: %w", err)
+		}
+		if err := writeIfChanged(filepath.Join(dir, name), b); err != nil {
+			return err
+		}
+	}
+	entries, err := fs.ReadDir(public.Data, "data")
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		b, err := fs.ReadFile(public.Data, "data/"+e.Name())
+		if err != nil {
+			return err
+		}
+		if err := writeIfChanged(filepath.Join(dir, "data", e.Name()), b); err != nil {
+			return err
+		}
+	}
+	// The manifest: uncompressed sizes (the progress bar's totals) and a
+	// version over the wasm binaries.
+	man := struct {
+		Version string           `json:"version"`
+		Sizes   map[string]int64 `json:"sizes"`
+	}{Sizes: map[string]int64{}}
+	h := sha256.New()
+	for _, m := range wasmMains {
+		b, err := os.ReadFile(filepath.Join(dir, m[0]))
+		if err != nil {
+			return err
+		}
+		h.Write(b)
+		man.Sizes[m[0]] = int64(len(b))
+	}
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".gz") {
+			if info, err := e.Info(); err == nil {
+				man.Sizes["data/"+e.Name()] = info.Size()
+			}
+		}
+	}
+	man.Version = hex.EncodeToString(h.Sum(nil))[:12]
+	b, _ := json.MarshalIndent(man, "", "  ")
+	return writeIfChanged(filepath.Join(dir, "manifest.json"), b)
+}
+
+func stale(out, in string) bool {
+	so, err := os.Stat(out)
+	if err != nil {
+		return true
+	}
+	si, err := os.Stat(in)
+	return err == nil && si.ModTime().After(so.ModTime())
+}
+
+func writeIfChanged(p string, b []byte) error {
+	if old, err := os.ReadFile(p); err == nil && bytes.Equal(old, b) {
+		return nil
+	}
+	return os.WriteFile(p, b, 0o644)
+}
+
+func gzipFile(p string) error {
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zw.Write(b)
+	if err := zw.Close(); err != nil {
+		return err
+	}
+	return os.WriteFile(p+".gz", buf.Bytes(), 0o644)
+}
+
+// contentType is the Content-Type of a site file.
+func contentType(name string) string {
+	switch path.Ext(name) {
+	case ".wasm":
+		return "application/wasm"
+	case ".js":
+		return "text/javascript; charset=utf-8"
+	case ".gz":
+		return "application/gzip" // the dataset files: the worker gunzips them itself
+	case ".csv":
+		return "text/csv; charset=utf-8"
+	case ".md":
+		return "text/markdown; charset=utf-8"
+	}
+	if t := mime.TypeByExtension(path.Ext(name)); t != "" {
+		return t
+	}
+	return "application/octet-stream"
+}
+
+// webHandler serves a built site folder: files by name, wasm gzipped to
+// clients that accept it, every request checked for cross-site origin.
+func webHandler(dir string) (http.Handler, error) {
+	if _, err := os.Stat(filepath.Join(dir, "index.html")); err != nil {
+		return nil, fmt.Errorf("web: %s is not a built site: %w", dir, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "this server only serves files", http.StatusMethodNotAllowed)
+			return
+		}
+		name := path.Clean("/" + r.URL.Path)
+		if name == "/" {
+			name = "/index.html"
+		}
+		name = name[1:]
+		if strings.HasSuffix(name, ".tmp") || strings.Contains(name, "..") {
+			http.NotFound(w, r)
+			return
+		}
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		st, err := os.Stat(p)
+		if err != nil || st.IsDir() {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", contentType(name))
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Cache-Control", "no-cache")
+		if strings.HasSuffix(name, ".wasm") {
+			w.Header().Add("Vary", "Accept-Encoding")
+			if acceptsGzip(r) {
+				if gz, err := os.Stat(p + ".gz"); err == nil && !gz.ModTime().Before(st.ModTime()) {
+					w.Header().Set("Content-Encoding", "gzip")
+					p, st = p+".gz", gz
+				}
+			}
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		defer f.Close()
+		http.ServeContent(w, r, "", st.ModTime(), f)
+	})
+	return sameSite(mux), nil
+}
+
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		enc, q, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.TrimSpace(enc) == "gzip" && strings.ReplaceAll(q, " ", "") != "q=0" {
+			return true
+		}
+	}
+	return false
+}
+
+// sameSite refuses cross-site requests: unsafe methods from another
+// origin (Sec-Fetch-Site, else Origin against Host), and any request a
+// browser marks as cross-site other than a top-level navigation, so that
+// other sites can neither drive nor embed the page's resources.
+func sameSite(h http.Handler) http.Handler {
+	cop := http.NewCrossOriginProtection()
+	return cop.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Sec-Fetch-Site") == "cross-site" && r.Header.Get("Sec-Fetch-Mode") != "navigate" {
+			http.Error(w, "cross-site request refused", http.StatusForbidden)
+			return
+		}
+		h.ServeHTTP(w, r)
+	}))
+}

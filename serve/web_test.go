@@ -1,0 +1,148 @@
+package main
+
+import (
+	"compress/gzip"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// testSite builds the site once per test binary (the wasm builds take a
+// while on a small machine; go's build cache makes later runs quick).
+var testSite = sync.OnceValues(func() (string, error) {
+	root, err := moduleRoot()
+	if err != nil {
+		return "", err
+	}
+	dir := filepath.Join(os.TempDir(), "pada-web-test-site")
+	return dir, buildSite(root, dir, func(string, ...any) {})
+})
+
+func siteOrSkip(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: not building the wasm binaries")
+	}
+	dir, err := testSite()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func TestWebServesSite(t *testing.T) {
+	dir := siteOrSkip(t)
+	h, err := webHandler(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	for _, tc := range []struct {
+		path, ctype, enc string
+		code             int
+	}{
+		{"/", "text/html; charset=utf-8", "", 200},
+		{"/app.js", "text/javascript; charset=utf-8", "", 200},
+		{"/worker.js", "text/javascript; charset=utf-8", "", 200},
+		{"/wasm_exec.js", "text/javascript; charset=utf-8", "", 200},
+		{"/style.css", "text/css; charset=utf-8", "", 200},
+		{"/main.wasm", "application/wasm", "gzip", 200},
+		{"/worker.wasm", "application/wasm", "gzip", 200},
+		{"/manifest.json", "application/json", "", 200},
+		{"/data/fashion16-train-labels-idx1-ubyte.gz", "application/gzip", "", 200},
+		{"/nothing", "", "", 404},
+		{"/go.mod", "", "", 404},
+	} {
+		req, _ := http.NewRequest("GET", srv.URL+tc.path, nil)
+		req.Header.Set("Accept-Encoding", "gzip")
+		res, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != tc.code {
+			t.Errorf("%s: status %d, want %d", tc.path, res.StatusCode, tc.code)
+			continue
+		}
+		if tc.code != 200 {
+			continue
+		}
+		if got := res.Header.Get("Content-Type"); got != tc.ctype {
+			t.Errorf("%s: Content-Type %q, want %q", tc.path, got, tc.ctype)
+		}
+		if got := res.Header.Get("Content-Encoding"); got != tc.enc {
+			t.Errorf("%s: Content-Encoding %q, want %q", tc.path, got, tc.enc)
+		}
+		if tc.enc == "gzip" {
+			zr, err := gzip.NewReader(strings.NewReader(string(body)))
+			if err != nil {
+				t.Fatalf("%s: %v", tc.path, err)
+			}
+			raw, _ := io.ReadAll(zr)
+			if len(raw) < 8 || string(raw[:4]) != "\x00asm" {
+				t.Errorf("%s: gunzipped body is not wasm", tc.path)
+			}
+		}
+	}
+	// wasm_exec.js is this Go's, not a stale copy.
+	goroot, err := goEnv("GOROOT")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := os.ReadFile(filepath.Join(goroot, "lib", "wasm", "wasm_exec.js"))
+	got, _ := os.ReadFile(filepath.Join(dir, "wasm_exec.js"))
+	if string(want) != string(got) {
+		t.Error("wasm_exec.js differs from $(go env GOROOT)/lib/wasm/wasm_exec.js")
+	}
+}
+
+func TestWebRefusesCrossSite(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "index.html"), []byte("<!doctype html>"), 0o644)
+	h, err := webHandler(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		method string
+		hdr    map[string]string
+		code   int
+	}{
+		{"GET", nil, 200},
+		{"GET", map[string]string{"Sec-Fetch-Site": "same-origin"}, 200},
+		{"GET", map[string]string{"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate"}, 200},
+		{"GET", map[string]string{"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "no-cors"}, 403},
+		{"POST", map[string]string{"Sec-Fetch-Site": "cross-site"}, 403},
+		{"POST", map[string]string{"Origin": "https://evil.example"}, 403},
+		{"POST", map[string]string{"Sec-Fetch-Site": "same-origin"}, 405},
+		{"PUT", nil, 405},
+	} {
+		req := httptest.NewRequest(tc.method, "http://127.0.0.1:8080/", nil)
+		for k, v := range tc.hdr {
+			req.Header.Set(k, v)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != tc.code {
+			t.Errorf("%s %v: status %d, want %d", tc.method, tc.hdr, rec.Code, tc.code)
+		}
+	}
+}
+
+func TestContentType(t *testing.T) {
+	for name, want := range map[string]string{
+		"a.wasm": "application/wasm", "b.js": "text/javascript; charset=utf-8",
+		"c.gz": "application/gzip", "d.csv": "text/csv; charset=utf-8", "e.bin": "application/octet-stream",
+	} {
+		if got := contentType(name); got != want {
+			t.Errorf("%s: %q, want %q", name, got, want)
+		}
+	}
+}

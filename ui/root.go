@@ -1,0 +1,509 @@
+package ui
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/vugu/vugu"
+
+	"pada/core/data"
+	"pada/core/space"
+)
+
+// Root is the page's component: the State, the runs of the current race
+// and the browser handles that drive them.
+type Root struct {
+	State  State
+	Errs   map[string]string // control (hash key) -> message shown next to it
+	Runs   []*Run
+	Paused bool
+	Note   string // a line under the buttons (e.g. why a race did not start)
+
+	// HaveTruth says whether the page loaded the default ground-truth
+	// table (then Kendall tau is computed against it).
+	HaveTruth bool
+
+	// ShowConfig shows the pasted-config box; ShowTables shows every
+	// chart's table under it.
+	ShowConfig bool
+	ShowTables bool
+
+	env   vugu.EventEnv
+	mu    sync.Mutex
+	dirty bool
+	race  race // the browser side (workers); a no-op natively
+}
+
+// NewRoot is the page for a URL hash.
+func NewRoot(env vugu.EventEnv, hash string) *Root {
+	s, errs := ParseHash(hash)
+	return &Root{State: s, Errs: errs, env: env}
+}
+
+// Err is the message next to a control ("" when its value is fine).
+func (c *Root) Err(key string) string { return c.Errs[key] }
+
+// Set changes a control's value; a bad value keeps the old one and shows
+// why next to the control.
+func (c *Root) Set(key, val string) {
+	if c.Errs == nil {
+		c.Errs = map[string]string{}
+	}
+	if err := c.State.Set(key, val); err != nil {
+		c.Errs[key] = err.Error()
+		return
+	}
+	delete(c.Errs, key)
+	c.race.setHash(c.State.Hash())
+}
+
+// HasRun reports whether the race includes a sampler.
+func (c *Root) HasRun(name string) bool {
+	for _, r := range c.State.Runs {
+		if r == name {
+			return true
+		}
+	}
+	return false
+}
+
+// ToggleRun adds or removes a sampler from the race.
+func (c *Root) ToggleRun(name string, on bool) {
+	var runs []string
+	for _, s := range Samplers {
+		if s.Name == name && on || s.Name != name && c.HasRun(s.Name) {
+			runs = append(runs, s.Name)
+		}
+	}
+	c.Set("runs", strings.Join(runs, ","))
+}
+
+// Running reports whether a race is in progress.
+func (c *Root) Running() bool {
+	for _, r := range c.Runs {
+		switch r.Status {
+		case StatusLoading, StatusRunning, StatusPaused, StatusRanking:
+			return true
+		}
+	}
+	return false
+}
+
+// Race starts one worker per selected sampler. Invalid settings start
+// nothing and say why.
+func (c *Root) Race() {
+	if len(c.Errs) > 0 {
+		c.Note = "Fix the highlighted settings first."
+		return
+	}
+	cfgs, err := c.State.Configs(c.HaveTruth)
+	if err != nil {
+		c.Errs["config"] = err.Error()
+		c.Note = "The settings do not make a valid run."
+		return
+	}
+	c.race.stop()
+	c.Runs = nil
+	for i, name := range c.State.Runs {
+		c.Runs = append(c.Runs, NewRun(name, i))
+	}
+	c.Paused = false
+	c.Note = ""
+	c.race.start(c, cfgs)
+}
+
+// TogglePause pauses or resumes every run.
+func (c *Root) TogglePause() {
+	c.Paused = !c.Paused
+	if c.Paused {
+		c.race.send("pause")
+	} else {
+		c.race.send("resume")
+	}
+}
+
+// Step advances every paused run by one unit of work.
+func (c *Root) Step() {
+	c.Paused = true
+	c.race.send("step")
+}
+
+// Stop ends the runs, keeping what they showed.
+func (c *Root) Stop() {
+	c.race.stop()
+	for _, r := range c.Runs {
+		if r.Status != StatusDone && r.Status != StatusError {
+			r.Status = StatusStopped
+		}
+	}
+}
+
+// Reset ends the runs and clears the charts.
+func (c *Root) Reset() {
+	c.race.stop()
+	c.Runs = nil
+	c.Paused = false
+	c.Note = ""
+}
+
+// StatusText is a run's status line.
+func (r *Run) StatusText() string {
+	switch r.Status {
+	case StatusLoading:
+		return "starting…"
+	case StatusError:
+		return "error"
+	}
+	s := r.Status
+	if r.Started != nil && r.Step != nil && r.Status != StatusDone && len(r.Ranked) == 0 {
+		s += fmt.Sprintf(" · epoch %d/%d", r.Step.Epoch+1, r.Started.Config.Epochs)
+	}
+	if len(r.Ranked) > 0 && r.Done == nil && r.Started != nil {
+		s = fmt.Sprintf("ranking %d/%d", len(r.Ranked), r.Started.Archs)
+	}
+	return s
+}
+
+// Stats is a run's one-line numbers.
+func (r *Run) Stats() string {
+	var parts []string
+	if r.Step != nil {
+		parts = append(parts, fmt.Sprintf("loss %.3f", r.Step.Loss))
+	}
+	if n := len(r.Epochs); n > 0 {
+		parts = append(parts, fmt.Sprintf("val acc %.1f%%", r.Epochs[n-1].ValAcc))
+	}
+	if ips := r.ImagesPerSecond(); ips > 0 {
+		parts = append(parts, fmt.Sprintf("%.0f img/s", ips))
+	}
+	if r.Mem > 0 {
+		parts = append(parts, fmt.Sprintf("%.0f MB", float64(r.Mem)/(1<<20)))
+	}
+	return strings.Join(parts, " · ")
+}
+
+// TauText is a run's Kendall tau (or what stands in for it).
+func (r *Run) TauText() string {
+	switch {
+	case r.Done != nil && r.HasTruth():
+		return fmt.Sprintf("Kendall τ = %.3f", r.Done.Tau)
+	case r.Done != nil:
+		return "done (no ground truth: τ unknown)"
+	case len(r.Ranked) > 0 && r.HasTruth():
+		return fmt.Sprintf("τ so far %.3f", r.Tau)
+	}
+	return ""
+}
+
+// ProgressPct is the run's progress for a progress bar.
+func (r *Run) ProgressPct() string { return fmt.Sprintf("%.1f%%", 100*r.Progress()) }
+
+// ProgressStyle is the style attribute of the run's progress bar.
+func (r *Run) ProgressStyle() string {
+	return fmt.Sprintf("width:%s;background:%s", r.ProgressPct(), r.Color)
+}
+
+// SwatchStyle colours a run's name.
+func (r *Run) SwatchStyle() string { return "border-left:6px solid " + r.Color }
+
+// figure is a chart with its table: the table is read by screen readers
+// always and shown to everyone when tables is set ("Tables" button).
+func figure(svg, table string, tables bool) string {
+	cls := "sr-only"
+	if tables {
+		cls = "table-alt"
+	}
+	return `<figure>` + svg + `<div class="` + cls + `">` + table + `</div></figure>`
+}
+
+func f3(v float64) string { return fmt.Sprintf("%.3f", v) }
+func f1(v float64) string { return fmt.Sprintf("%.1f", v) }
+
+// LossChart is the training loss of every run.
+func (c *Root) LossChart() string { return c.curveChart("Training loss", "loss", false) }
+
+// AccChart is the training accuracy of every run.
+func (c *Root) AccChart() string { return c.curveChart("Training accuracy", "accuracy (%)", true) }
+
+func (c *Root) curveChart(title, ylabel string, acc bool) string {
+	var ss []Series
+	var rows [][]string
+	for _, r := range c.Runs {
+		s := Series{Name: r.Label(), Color: r.Color}
+		for _, p := range r.Points {
+			s.X = append(s.X, float64(p.Step))
+			v := p.Loss
+			if acc {
+				v = p.Acc
+			}
+			s.Y = append(s.Y, v)
+		}
+		ss = append(ss, s)
+		for _, e := range r.Epochs {
+			v := e.TrainLoss
+			if acc {
+				v = e.TrainAcc
+			}
+			rows = append(rows, []string{r.Label(), fmt.Sprint(e.Epoch + 1), f3(v)})
+		}
+	}
+	return figure(LineChart(Axis{Title: title, XLabel: "training step", YLabel: ylabel}, ss),
+		Table(title+" per epoch", []string{"run", "epoch", ylabel}, rows), c.ShowTables)
+}
+
+// ValChart is the supernet's validation accuracy per epoch.
+func (c *Root) ValChart() string {
+	var ss []Series
+	var rows [][]string
+	for _, r := range c.Runs {
+		s := Series{Name: r.Label(), Color: r.Color}
+		for _, e := range r.Epochs {
+			s.X = append(s.X, float64(e.Epoch+1))
+			s.Y = append(s.Y, e.ValAcc)
+			rows = append(rows, []string{r.Label(), fmt.Sprint(e.Epoch + 1), f1(e.ValAcc)})
+		}
+		ss = append(ss, s)
+	}
+	return figure(LineChart(Axis{Title: "Validation accuracy (random paths)", XLabel: "epoch", YLabel: "accuracy (%)"}, ss),
+		Table("Validation accuracy per epoch", []string{"run", "epoch", "accuracy (%)"}, rows), c.ShowTables)
+}
+
+// GVChart is the gradient variance per epoch (log axis).
+func (c *Root) GVChart() string {
+	var ss []Series
+	var rows [][]string
+	for _, r := range c.Runs {
+		s := Series{Name: r.Label(), Color: r.Color}
+		for _, e := range r.Epochs {
+			s.X = append(s.X, float64(e.Epoch+1))
+			s.Y = append(s.Y, e.GVPerParam)
+			rows = append(rows, []string{r.Label(), fmt.Sprint(e.Epoch + 1), fmt.Sprintf("%.3g", e.GV), fmt.Sprintf("%.3g", e.GVPerParam)})
+		}
+		ss = append(ss, s)
+	}
+	return figure(LineChart(Axis{Title: "Gradient variance per parameter", XLabel: "epoch", YLabel: "variance (log)", LogY: true}, ss),
+		Table("Gradient variance per epoch", []string{"run", "epoch", "GV", "GV per parameter"}, rows), c.ShowTables)
+}
+
+// RankChart is predicted vs ground-truth accuracy with Kendall tau.
+func (c *Root) RankChart() string {
+	title := "Ranking: supernet vs ground truth"
+	truth := false
+	for _, r := range c.Runs {
+		truth = truth || r.HasTruth()
+	}
+	if !truth {
+		title = "Ranking: supernet accuracy (no ground truth)"
+	}
+	var rows [][]string
+	for _, r := range c.Runs {
+		for _, p := range r.Ranked {
+			t := "–"
+			if p.Truth >= 0 {
+				t = f1(p.Truth)
+			}
+			rows = append(rows, []string{r.Label(), p.Arch, f1(p.Pred), t})
+		}
+	}
+	return figure(Scatter(title, c.Runs), Table("Architectures ranked", []string{"run", "architecture", "supernet acc (%)", "ground truth (%)"}, rows), c.ShowTables)
+}
+
+// PathChart is a run's path distribution over the 5 ops per edge.
+func (r *Run) PathChart(tables bool) string {
+	p := [space.NumEdges][space.NumOps]float64{}
+	for e := range p {
+		for o := range p[e] {
+			p[e][o] = 1.0 / space.NumOps
+		}
+	}
+	ep := "start"
+	if n := len(r.Epochs); n > 0 {
+		p = r.Epochs[n-1].PathProbs
+		ep = fmt.Sprintf("after epoch %d", r.Epochs[n-1].Epoch+1)
+	}
+	var rows [][]string
+	for e := range p {
+		row := []string{edgeName(e)}
+		for o := range p[e] {
+			row = append(row, fmt.Sprintf("%.1f%%", 100*p[e][o]))
+		}
+		rows = append(rows, row)
+	}
+	head := append([]string{"edge"}, OpShort[:]...)
+	return figure(PathBars("Path distribution ("+ep+")", p), Table("Probability of each op per edge", head, rows), tables)
+}
+
+// CellChart is the cell with the last sampled path.
+func (r *Run) CellChart() string {
+	var ops [space.NumEdges]int
+	arch := "none yet"
+	if r.Step != nil {
+		ops = r.Step.Ops
+		arch = r.Step.Arch
+	}
+	svg := CellDAG("Cell: the path just trained", ops)
+	var rows [][]string
+	for e, o := range ops {
+		rows = append(rows, []string{edgeName(e), OpShort[o]})
+	}
+	return `<figure>` + svg + `<figcaption class="arch">` + esc(arch) + `</figcaption>` +
+		`<div class="sr-only">` + Table("Op on each edge of the path just trained", []string{"edge", "op"}, rows) + `</div></figure>`
+}
+
+// DataChart is the data sampler's weights: a histogram and the examples
+// drawn most and least.
+func (r *Run) DataChart(tables bool) string {
+	n := len(r.Epochs)
+	if n == 0 || r.Epochs[n-1].Data == nil {
+		return `<figure>` + Histogram("Data importance", nil) + `<p class="sr-only">Uniform data sampling: every example is equally likely.</p></figure>`
+	}
+	s := r.Epochs[n-1].Data
+	var b strings.Builder
+	b.WriteString(Histogram(fmt.Sprintf("Data importance (after epoch %d)", r.Epochs[n-1].Epoch+1), s))
+	thumbs := func(title string, ids []int) {
+		fmt.Fprintf(&b, `<div class="thumbs"><span>%s</span>`, esc(title))
+		for i, id := range ids {
+			if i >= 8 {
+				break
+			}
+			src := Thumbnail(r.Thumbs[id], r.TC, r.TH, r.TW)
+			label := fmt.Sprintf("example %d", id)
+			if l, ok := r.Labels[id]; ok && l < len(data.FashionClasses) {
+				label += ": " + data.FashionClasses[l]
+			}
+			if src != "" {
+				fmt.Fprintf(&b, `<img src="%s" alt="%s" title="%s" width="40" height="40"/>`, src, esc(label), esc(label))
+			}
+		}
+		b.WriteString(`</div>`)
+	}
+	thumbs("sampled most", s.Top)
+	thumbs("sampled least", s.Bottom)
+	var rows [][]string
+	for i, c := range s.Counts {
+		rows = append(rows, []string{fmt.Sprintf("%.3g – %.3g", s.Edges[i], s.Edges[i+1]), fmt.Sprint(c)})
+	}
+	return figure(b.String(), Table("Examples per sampling weight N·q", []string{"N·q", "examples"}, rows)+
+		Table("Most and least sampled", []string{"most (id, class)", "least (id, class)"}, pairRows(s.Top, s.Bottom, r.Labels)), tables)
+}
+
+func pairRows(top, bottom []int, labels map[int]int) [][]string {
+	name := func(id int) string {
+		if l, ok := labels[id]; ok && l < len(data.FashionClasses) {
+			return fmt.Sprintf("%d (%s)", id, data.FashionClasses[l])
+		}
+		return fmt.Sprint(id)
+	}
+	var rows [][]string
+	for i := 0; i < max(len(top), len(bottom)); i++ {
+		var a, b string
+		if i < len(top) {
+			a = name(top[i])
+		}
+		if i < len(bottom) {
+			b = name(bottom[i])
+		}
+		rows = append(rows, []string{a, b})
+	}
+	return rows
+}
+
+// Summary is the race's result in words.
+func (c *Root) Summary() string {
+	var done []*Run
+	for _, r := range c.Runs {
+		if r.Done != nil {
+			done = append(done, r)
+		}
+	}
+	if len(done) == 0 || len(done) < len(c.Runs) {
+		return ""
+	}
+	if !done[0].HasTruth() {
+		return "Both supernets are trained and ranked. Without a ground-truth table the page cannot say which ranks better; the scatter shows how each spreads the architectures."
+	}
+	sort.SliceStable(done, func(i, j int) bool { return done[i].Done.Tau > done[j].Done.Tau })
+	var parts []string
+	for _, r := range done {
+		parts = append(parts, fmt.Sprintf("%s τ = %.3f", r.Label(), r.Done.Tau))
+	}
+	return "Result: " + strings.Join(parts, ", ") + ". Higher τ means the supernet orders the architectures more like their stand-alone training does."
+}
+
+// RunStats are one run's numbers for tests and measurements.
+type RunStats struct {
+	Sampler         string  `json:"sampler"`
+	Status          string  `json:"status"`
+	Steps           int     `json:"steps"` // the latest step number
+	StepEvents      int     `json:"step_events"`
+	Epochs          int     `json:"epochs"`
+	Ranked          int     `json:"ranked"`
+	Tau             float64 `json:"tau"`
+	Done            bool    `json:"done"`
+	FirstStep       float64 `json:"first_step_s"` // page seconds at the first step event
+	ImagesPerSecond float64 `json:"images_per_s"`
+	MemMB           float64 `json:"mem_mb"`
+	Err             string  `json:"error,omitempty"`
+}
+
+// Stats are the runs' numbers.
+func (c *Root) Stats() []RunStats {
+	var out []RunStats
+	for _, r := range c.Runs {
+		s := RunStats{Sampler: r.Sampler, Status: r.Status, StepEvents: len(r.Points), Epochs: len(r.Epochs),
+			Ranked: len(r.Ranked), Tau: r.Tau, Done: r.Done != nil, FirstStep: r.FirstStep,
+			ImagesPerSecond: r.ImagesPerSecond(), MemMB: float64(r.Mem) / (1 << 20), Err: r.Err}
+		if r.Step != nil {
+			s.Steps = r.Step.Step
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// SetBool sets a checkbox control.
+func (c *Root) SetBool(key string, on bool) {
+	v := "0"
+	if on {
+		v = "1"
+	}
+	c.Set(key, v)
+}
+
+// LRText and SeedText are the text of their inputs.
+func (c *Root) LRText() string   { return fmt.Sprint(c.State.LR) }
+func (c *Root) SeedText() string { return fmt.Sprint(c.State.Seed) }
+
+// PauseLabel is the label of the pause button.
+func (c *Root) PauseLabel() string {
+	if c.Paused {
+		return "▶ Resume"
+	}
+	return "❚❚ Pause"
+}
+
+// PageClass marks the embedded layout.
+func (c *Root) PageClass() string {
+	if c.State.Embed {
+		return "embed"
+	}
+	return ""
+}
+
+// ErrText is a run's error, naming the config field when there is one.
+func (r *Run) ErrText() string {
+	if r.Field != "" && !strings.Contains(r.Err, r.Field) {
+		return r.Field + ": " + r.Err
+	}
+	return r.Err
+}
+
+// TablesLabel is the label of the tables button.
+func (c *Root) TablesLabel() string {
+	if c.ShowTables {
+		return "Hide tables"
+	}
+	return "Show tables"
+}

@@ -1,0 +1,437 @@
+package ui
+
+import (
+	"encoding/base64"
+	"encoding/binary"
+	"fmt"
+	"html"
+	"math"
+	"sort"
+	"strings"
+
+	"pada/core/sampler"
+	"pada/core/space"
+)
+
+// Series is one line of a chart.
+type Series struct {
+	Name  string
+	Color string
+	X, Y  []float64
+}
+
+// Axis options of a line chart.
+type Axis struct {
+	Title  string
+	XLabel string
+	YLabel string
+	LogY   bool
+	Width  int
+	Height int
+}
+
+const font = `font-family="system-ui,sans-serif"`
+
+func esc(s string) string { return html.EscapeString(s) }
+
+// ticks returns about n round values covering [lo, hi].
+func ticks(lo, hi float64, n int) []float64 {
+	if !(hi > lo) {
+		return []float64{lo}
+	}
+	raw := (hi - lo) / float64(n)
+	mag := math.Pow(10, math.Floor(math.Log10(raw)))
+	step := mag
+	for _, m := range []float64{1, 2, 5, 10} {
+		if m*mag >= raw {
+			step = m * mag
+			break
+		}
+	}
+	var out []float64
+	for v := math.Ceil(lo/step) * step; v <= hi+step*1e-9; v += step {
+		out = append(out, v)
+	}
+	return out
+}
+
+func fmtTick(v float64) string {
+	switch a := math.Abs(v); {
+	case a == 0:
+		return "0"
+	case a >= 1e4 || a < 1e-2:
+		return strings.Replace(fmt.Sprintf("%.0e", v), "e-0", "e-", 1)
+	case a >= 100:
+		return fmt.Sprintf("%.0f", v)
+	}
+	return strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.2f", v), "0"), ".")
+}
+
+// LineChart draws series as an SVG line chart with axes, ticks and a
+// legend. Points that are not finite (or not positive on a log axis) are
+// skipped. With no data it draws the empty frame with a note.
+func LineChart(a Axis, series []Series) string {
+	W, H := a.Width, a.Height
+	if W == 0 {
+		W = 520
+	}
+	if H == 0 {
+		H = 260
+	}
+	const l, r, t, b = 64, 16, 50, 44
+	pw, ph := float64(W-l-r), float64(H-t-b)
+	fy := func(v float64) float64 {
+		if a.LogY {
+			return math.Log10(v)
+		}
+		return v
+	}
+	ok := func(y float64) bool {
+		return !math.IsNaN(y) && !math.IsInf(y, 0) && (!a.LogY || y > 0)
+	}
+	x0, x1, y0, y1 := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
+	for _, s := range series {
+		for i := range s.X {
+			if !ok(s.Y[i]) {
+				continue
+			}
+			x0, x1 = math.Min(x0, s.X[i]), math.Max(x1, s.X[i])
+			y0, y1 = math.Min(y0, fy(s.Y[i])), math.Max(y1, fy(s.Y[i]))
+		}
+	}
+	var sb strings.Builder
+	fmt.Fprintf(&sb, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" class="chart" role="img" aria-label="%s">`, W, H, esc(a.Title))
+	fmt.Fprintf(&sb, `<text x="%d" y="20" font-size="16" font-weight="600" %s>%s</text>`, l, font, esc(a.Title))
+	fmt.Fprintf(&sb, `<rect x="%d" y="%d" width="%.0f" height="%.0f" fill="none" stroke="#999"/>`, l, t, pw, ph)
+	if math.IsInf(x0, 0) {
+		fmt.Fprintf(&sb, `<text x="%.0f" y="%.0f" text-anchor="middle" font-size="14" fill="#777" %s>waiting for data…</text></svg>`, float64(l)+pw/2, float64(t)+ph/2, font)
+		return sb.String()
+	}
+	if x1 == x0 {
+		x0, x1 = x0-1, x1+1
+	}
+	if y1 == y0 {
+		d := math.Max(math.Abs(y0)*0.1, 0.5)
+		if a.LogY {
+			d = 0.5
+		}
+		y0, y1 = y0-d, y1+d
+	}
+	pad := (y1 - y0) * 0.05
+	y0, y1 = y0-pad, y1+pad
+	px := func(x float64) float64 { return float64(l) + (x-x0)/(x1-x0)*pw }
+	py := func(y float64) float64 { return float64(t) + (1-(y-y0)/(y1-y0))*ph }
+	// Y ticks.
+	if a.LogY && y1-y0 >= 1.5 {
+		for e := math.Ceil(y0); e <= y1; e++ {
+			fmt.Fprintf(&sb, `<line x1="%d" x2="%.0f" y1="%.1f" y2="%.1f" stroke="#e4e4e4"/>`, l, float64(l)+pw, py(e), py(e))
+			fmt.Fprintf(&sb, `<text x="%d" y="%.1f" text-anchor="end" font-size="13" %s>1e%d</text>`, l-6, py(e)+4, font, int(e))
+		}
+	} else if a.LogY {
+		// Less than a decade or two: round values between, at their log positions.
+		for _, v := range ticks(math.Pow(10, y0), math.Pow(10, y1), 4) {
+			if v <= 0 {
+				continue
+			}
+			fmt.Fprintf(&sb, `<line x1="%d" x2="%.0f" y1="%.1f" y2="%.1f" stroke="#e4e4e4"/>`, l, float64(l)+pw, py(math.Log10(v)), py(math.Log10(v)))
+			fmt.Fprintf(&sb, `<text x="%d" y="%.1f" text-anchor="end" font-size="13" %s>%s</text>`, l-6, py(math.Log10(v))+4, font, fmtTick(v))
+		}
+	} else {
+		for _, v := range ticks(y0, y1, 5) {
+			fmt.Fprintf(&sb, `<line x1="%d" x2="%.0f" y1="%.1f" y2="%.1f" stroke="#e4e4e4"/>`, l, float64(l)+pw, py(v), py(v))
+			fmt.Fprintf(&sb, `<text x="%d" y="%.1f" text-anchor="end" font-size="13" %s>%s</text>`, l-6, py(v)+4, font, fmtTick(v))
+		}
+	}
+	for _, v := range ticks(x0, x1, 5) {
+		fmt.Fprintf(&sb, `<text x="%.1f" y="%.0f" text-anchor="middle" font-size="13" %s>%s</text>`, px(v), float64(t)+ph+18, font, fmtTick(v))
+	}
+	if a.XLabel != "" {
+		fmt.Fprintf(&sb, `<text x="%.0f" y="%d" text-anchor="middle" font-size="13" fill="#444" %s>%s</text>`, float64(l)+pw/2, H-4, font, esc(a.XLabel))
+	}
+	if a.YLabel != "" {
+		fmt.Fprintf(&sb, `<text transform="translate(14 %.0f) rotate(-90)" text-anchor="middle" font-size="13" fill="#444" %s>%s</text>`, float64(t)+ph/2, font, esc(a.YLabel))
+	}
+	for _, s := range series {
+		var pts []string
+		for i := range s.X {
+			if ok(s.Y[i]) {
+				pts = append(pts, fmt.Sprintf("%.1f,%.1f", px(s.X[i]), py(fy(s.Y[i]))))
+			}
+		}
+		if len(pts) == 1 {
+			fmt.Fprintf(&sb, `<circle r="4" cx="%s" cy="%s" fill="%s"/>`, strings.Split(pts[0], ",")[0], strings.Split(pts[0], ",")[1], s.Color)
+		} else if len(pts) > 1 {
+			fmt.Fprintf(&sb, `<polyline fill="none" stroke="%s" stroke-width="2.5" points="%s"/>`, s.Color, strings.Join(pts, " "))
+		}
+	}
+	// Legend, under the title.
+	lx := l
+	for _, s := range series {
+		fmt.Fprintf(&sb, `<rect x="%d" y="30" width="16" height="5" fill="%s"/><text x="%d" y="37" font-size="13" %s>%s</text>`, lx, s.Color, lx+20, font, esc(s.Name))
+		lx += 8*len([]rune(s.Name)) + 36
+	}
+	sb.WriteString(`</svg>`)
+	return sb.String()
+}
+
+// Table renders rows as an HTML table with a caption.
+func Table(caption string, head []string, rows [][]string) string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, `<table><caption>%s</caption><thead><tr>`, esc(caption))
+	for _, h := range head {
+		fmt.Fprintf(&sb, `<th scope="col">%s</th>`, esc(h))
+	}
+	sb.WriteString(`</tr></thead><tbody>`)
+	for _, row := range rows {
+		sb.WriteString(`<tr>`)
+		for _, c := range row {
+			fmt.Fprintf(&sb, `<td>%s</td>`, esc(c))
+		}
+		sb.WriteString(`</tr>`)
+	}
+	sb.WriteString(`</tbody></table>`)
+	return sb.String()
+}
+
+// OpColors colour the five ops in every chart.
+var OpColors = [space.NumOps]string{"#bbbbbb", "#56B4E9", "#E69F00", "#D55E00", "#009E73"}
+
+// OpShort are short op names for labels.
+var OpShort = [space.NumOps]string{"none", "skip", "conv1x1", "conv3x3", "avgpool"}
+
+// PathBars draws the path distribution as one stacked bar per edge
+// (all six are the same in the reference mode, which shares one
+// distribution across edges).
+func PathBars(title string, p [space.NumEdges][space.NumOps]float64) string {
+	const W, H, l, t, rowH = 520, 250, 70, 34, 26
+	pw := float64(W - l - 20)
+	var sb strings.Builder
+	fmt.Fprintf(&sb, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" class="chart" role="img" aria-label="%s">`, W, H, esc(title))
+	fmt.Fprintf(&sb, `<text x="%d" y="20" font-size="16" font-weight="600" %s>%s</text>`, l, font, esc(title))
+	for e := range space.NumEdges {
+		y := t + e*rowH
+		fmt.Fprintf(&sb, `<text x="%d" y="%d" text-anchor="end" font-size="13" %s>edge %s</text>`, l-6, y+17, font, edgeName(e))
+		x := float64(l)
+		for op := range space.NumOps {
+			w := p[e][op] * pw
+			fmt.Fprintf(&sb, `<rect x="%.1f" y="%d" width="%.1f" height="%d" fill="%s"><title>%s %.1f%%</title></rect>`, x, y+2, w, rowH-4, OpColors[op], OpShort[op], 100*p[e][op])
+			if w > 34 {
+				fmt.Fprintf(&sb, `<text x="%.1f" y="%d" text-anchor="middle" font-size="12" %s>%.0f%%</text>`, x+w/2, y+17, font, 100*p[e][op])
+			}
+			x += w
+		}
+	}
+	// Legend.
+	x := l
+	for op := range space.NumOps {
+		fmt.Fprintf(&sb, `<rect x="%d" y="%d" width="12" height="12" fill="%s"/><text x="%d" y="%d" font-size="13" %s>%s</text>`, x, H-22, OpColors[op], x+16, H-12, font, OpShort[op])
+		x += 24 + 8*len(OpShort[op])
+	}
+	sb.WriteString(`</svg>`)
+	return sb.String()
+}
+
+// CellDAG draws the NB201 cell: 4 nodes, 6 edges, each labelled with the
+// op of the sampled path and coloured by it; "none" edges are dashed.
+func CellDAG(title string, ops [space.NumEdges]int) string {
+	const W, H = 520, 250
+	nodes := [4][2]float64{{50, 150}, {190, 70}, {330, 190}, {470, 110}}
+	from := [space.NumEdges]int{0, 0, 1, 0, 1, 2}
+	to := [space.NumEdges]int{1, 2, 2, 3, 3, 3}
+	bend := [space.NumEdges]float64{0, 0, 0, 60, -40, 0}
+	var sb strings.Builder
+	fmt.Fprintf(&sb, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" class="chart" role="img" aria-label="%s">`, W, H, esc(title))
+	fmt.Fprintf(&sb, `<text x="10" y="20" font-size="16" font-weight="600" %s>%s</text>`, font, esc(title))
+	for e := range space.NumEdges {
+		a, b := nodes[from[e]], nodes[to[e]]
+		mx, my := (a[0]+b[0])/2, (a[1]+b[1])/2+bend[e]
+		op := ops[e]
+		if op < 0 || op >= space.NumOps {
+			op = 0
+		}
+		dash := ""
+		width := 4.0
+		if op == 0 {
+			dash = ` stroke-dasharray="6 5"`
+			width = 2
+		}
+		fmt.Fprintf(&sb, `<path d="M%.0f,%.0f Q%.0f,%.0f %.0f,%.0f" fill="none" stroke="%s" stroke-width="%.0f"%s/>`,
+			a[0], a[1], 2*mx-(a[0]+b[0])/2, 2*my-(a[1]+b[1])/2, b[0], b[1], OpColors[op], width, dash)
+		fmt.Fprintf(&sb, `<text x="%.0f" y="%.0f" text-anchor="middle" font-size="13" font-weight="600" fill="%s" stroke="#fff" stroke-width="4" paint-order="stroke" %s>%s</text>`,
+			mx, my-4, darker(OpColors[op]), font, OpShort[op])
+	}
+	for i, n := range nodes {
+		fmt.Fprintf(&sb, `<circle cx="%.0f" cy="%.0f" r="17" fill="#fff" stroke="#333" stroke-width="2"/><text x="%.0f" y="%.0f" text-anchor="middle" font-size="15" %s>%d</text>`, n[0], n[1], n[0], n[1]+5, font, i)
+	}
+	sb.WriteString(`</svg>`)
+	return sb.String()
+}
+
+func darker(c string) string {
+	if c == "#bbbbbb" {
+		return "#777777"
+	}
+	return c
+}
+
+// Histogram draws a data sampler summary: how many examples have each
+// sampling weight N*q (1 = uniform), on a log axis.
+func Histogram(title string, s *sampler.Summary) string {
+	const W, H, l, r, t, b = 520, 250, 56, 16, 34, 44
+	pw, ph := float64(W-l-r), float64(H-t-b)
+	var sb strings.Builder
+	fmt.Fprintf(&sb, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" class="chart" role="img" aria-label="%s">`, W, H, esc(title))
+	fmt.Fprintf(&sb, `<text x="%d" y="20" font-size="16" font-weight="600" %s>%s</text>`, l, font, esc(title))
+	fmt.Fprintf(&sb, `<rect x="%d" y="%d" width="%.0f" height="%.0f" fill="none" stroke="#999"/>`, l, t, pw, ph)
+	if s == nil || len(s.Counts) == 0 {
+		fmt.Fprintf(&sb, `<text x="%.0f" y="%.0f" text-anchor="middle" font-size="14" fill="#777" %s>uniform data sampling: every weight is 1</text></svg>`, float64(l)+pw/2, float64(t)+ph/2, font)
+		return sb.String()
+	}
+	top := 1
+	for _, c := range s.Counts {
+		top = max(top, c)
+	}
+	bw := pw / float64(len(s.Counts))
+	for i, c := range s.Counts {
+		h := float64(c) / float64(top) * ph
+		fmt.Fprintf(&sb, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="#D55E00"><title>%s–%s: %d</title></rect>`,
+			float64(l)+float64(i)*bw+1, float64(t)+ph-h, bw-2, h, fmtTick(s.Edges[i]), fmtTick(s.Edges[i+1]), c)
+	}
+	lo, hi := math.Log(s.Edges[0]), math.Log(s.Edges[len(s.Edges)-1])
+	px := func(v float64) float64 { return float64(l) + (math.Log(v)-lo)/(hi-lo)*pw }
+	for _, v := range []float64{0.01, 0.1, 0.25, 0.5, 1, 2, 4, 10, 100} {
+		if v < s.Edges[0] || v > s.Edges[len(s.Edges)-1] {
+			continue
+		}
+		fmt.Fprintf(&sb, `<text x="%.1f" y="%.0f" text-anchor="middle" font-size="13" %s>%s</text>`, px(v), float64(t)+ph+18, font, fmtTick(v))
+		if v == 1 {
+			fmt.Fprintf(&sb, `<line x1="%.1f" x2="%.1f" y1="%d" y2="%.0f" stroke="#333" stroke-dasharray="4 3"/>`, px(v), px(v), t, float64(t)+ph)
+		}
+	}
+	fmt.Fprintf(&sb, `<text x="%.0f" y="%d" text-anchor="middle" font-size="13" fill="#444" %s>sampling weight N·q (1 = uniform, log scale)</text>`, float64(l)+pw/2, H-4, font)
+	fmt.Fprintf(&sb, `<text transform="translate(14 %.0f) rotate(-90)" text-anchor="middle" font-size="13" fill="#444" %s>examples</text>`, float64(t)+ph/2, font)
+	sb.WriteString(`</svg>`)
+	return sb.String()
+}
+
+// Scatter draws predicted (supernet, inherited weights) against ground
+// truth accuracy per architecture and run. Without ground truth it draws
+// each run's predicted accuracies sorted, so the spread is still visible.
+func Scatter(title string, runs []*Run) string {
+	const W, H, l, r, t, b = 520, 300, 56, 16, 34, 44
+	pw, ph := float64(W-l-r), float64(H-t-b)
+	truth := false
+	for _, run := range runs {
+		truth = truth || run.HasTruth()
+	}
+	x0, x1, y0, y1 := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
+	for _, run := range runs {
+		for i, p := range run.Ranked {
+			x := float64(i)
+			if truth {
+				if p.Truth < 0 {
+					continue
+				}
+				x = p.Truth
+			}
+			x0, x1 = math.Min(x0, x), math.Max(x1, x)
+			y0, y1 = math.Min(y0, p.Pred), math.Max(y1, p.Pred)
+		}
+	}
+	var sb strings.Builder
+	fmt.Fprintf(&sb, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" class="chart" role="img" aria-label="%s">`, W, H, esc(title))
+	fmt.Fprintf(&sb, `<text x="%d" y="20" font-size="16" font-weight="600" %s>%s</text>`, l, font, esc(title))
+	fmt.Fprintf(&sb, `<rect x="%d" y="%d" width="%.0f" height="%.0f" fill="none" stroke="#999"/>`, l, t, pw, ph)
+	if math.IsInf(x0, 0) {
+		fmt.Fprintf(&sb, `<text x="%.0f" y="%.0f" text-anchor="middle" font-size="14" fill="#777" %s>architectures are ranked after training</text></svg>`, float64(l)+pw/2, float64(t)+ph/2, font)
+		return sb.String()
+	}
+	if x1 == x0 {
+		x0, x1 = x0-1, x1+1
+	}
+	if y1 == y0 {
+		y0, y1 = y0-1, y1+1
+	}
+	px := func(x float64) float64 { return float64(l) + (x-x0)/(x1-x0)*pw }
+	py := func(y float64) float64 { return float64(t) + (1-(y-y0)/(y1-y0))*ph }
+	for _, v := range ticks(y0, y1, 5) {
+		fmt.Fprintf(&sb, `<line x1="%d" x2="%.0f" y1="%.1f" y2="%.1f" stroke="#e4e4e4"/><text x="%d" y="%.1f" text-anchor="end" font-size="13" %s>%s</text>`, l, float64(l)+pw, py(v), py(v), l-6, py(v)+4, font, fmtTick(v))
+	}
+	if truth {
+		for _, v := range ticks(x0, x1, 5) {
+			fmt.Fprintf(&sb, `<text x="%.1f" y="%.0f" text-anchor="middle" font-size="13" %s>%s</text>`, px(v), float64(t)+ph+18, font, fmtTick(v))
+		}
+	}
+	xl := "ground-truth accuracy (%)"
+	if !truth {
+		xl = "architectures, sorted by predicted accuracy (no ground truth yet)"
+	}
+	fmt.Fprintf(&sb, `<text x="%.0f" y="%d" text-anchor="middle" font-size="13" fill="#444" %s>%s</text>`, float64(l)+pw/2, H-4, font, esc(xl))
+	fmt.Fprintf(&sb, `<text transform="translate(14 %.0f) rotate(-90)" text-anchor="middle" font-size="13" fill="#444" %s>supernet accuracy (%%)</text>`, float64(t)+ph/2, font)
+	for _, run := range runs {
+		preds := make([]float64, 0, len(run.Ranked))
+		for _, p := range run.Ranked {
+			preds = append(preds, p.Pred)
+		}
+		if !truth {
+			sort.Float64s(preds)
+			if len(preds) > 1 {
+				x1 = float64(len(preds) - 1)
+			}
+		}
+		for i, p := range run.Ranked {
+			x, y := float64(i), p.Pred
+			if truth {
+				if p.Truth < 0 {
+					continue
+				}
+				x = p.Truth
+			} else {
+				y = preds[i]
+			}
+			fmt.Fprintf(&sb, `<circle cx="%.1f" cy="%.1f" r="3.5" fill="%s" fill-opacity="0.7"/>`, px(x), py(y), run.Color)
+		}
+	}
+	sb.WriteString(`</svg>`)
+	return sb.String()
+}
+
+// Thumbnail returns a data: URL of a BMP image of raw pixels (channel-major,
+// c = 1 or 3), which every browser shows in an <img>.
+func Thumbnail(px []byte, c, h, w int) string {
+	if c != 1 && c != 3 || len(px) < c*h*w || h <= 0 || w <= 0 {
+		return ""
+	}
+	row := (3*w + 3) &^ 3
+	size := 54 + row*h
+	b := make([]byte, size)
+	b[0], b[1] = 'B', 'M'
+	le := binary.LittleEndian
+	le.PutUint32(b[2:], uint32(size))
+	le.PutUint32(b[10:], 54)
+	le.PutUint32(b[14:], 40)
+	le.PutUint32(b[18:], uint32(w))
+	le.PutUint32(b[22:], uint32(h)) // bottom-up
+	le.PutUint16(b[26:], 1)
+	le.PutUint16(b[28:], 24)
+	le.PutUint32(b[34:], uint32(row*h))
+	for y := 0; y < h; y++ {
+		o := 54 + (h-1-y)*row
+		for x := 0; x < w; x++ {
+			var r, g, bl byte
+			if c == 1 {
+				v := px[y*w+x]
+				r, g, bl = v, v, v
+			} else {
+				r, g, bl = px[y*w+x], px[h*w+y*w+x], px[2*h*w+y*w+x]
+			}
+			b[o+3*x], b[o+3*x+1], b[o+3*x+2] = bl, g, r
+		}
+	}
+	return "data:image/bmp;base64," + base64.StdEncoding.EncodeToString(b)
+}
+
+// edgeName is an edge as "i←j".
+func edgeName(e int) string {
+	return fmt.Sprintf("%d←%d", space.Edges[e].To, space.Edges[e].From)
+}
