@@ -243,6 +243,9 @@ func TestSgemmPanics(t *testing.T) {
 }
 
 func TestSgemmAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sync.Pool drops items under the race detector")
+	}
 	rng := rand.New(rand.NewPCG(5, 6))
 	p := newProblem(rng, false, true, 40, 300, 600, 0, 1, 0, false)
 	p.run(p.c)
@@ -314,6 +317,9 @@ func TestParallelNil(t *testing.T) {
 }
 
 func TestParallelAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sync.Pool drops items under the race detector")
+	}
 	pool := par.New(2)
 	defer pool.Close()
 	pp := NewParallel(pool)
