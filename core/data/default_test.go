@@ -105,7 +105,7 @@ func TestLoadDefaultErrors(t *testing.T) {
 	for k, v := range files {
 		corrupt[k] = v
 	}
-	corrupt[EvalLabelsFile] = &fstest.MapFile{Data: gz(t, idxBytes(idxLabels, []uint32{2000}, make([]byte, 1999)))}
+	corrupt[EvalLabelsFile] = &fstest.MapFile{Data: gz(t, idxBytes(idxLabels, []uint32{10000}, make([]byte, 9999)))}
 	missing := fstest.MapFS{TrainImagesFile: files[TrainImagesFile], TrainLabelsFile: files[TrainLabelsFile]}
 	for _, tc := range []struct {
 		name string
@@ -114,7 +114,7 @@ func TestLoadDefaultErrors(t *testing.T) {
 	}{
 		{"empty", fstest.MapFS{}, "data/" + TrainImagesFile},
 		{"no eval", missing, EvalImagesFile},
-		{"corrupt eval labels", corrupt, EvalLabelsFile + ": byte 2007 of the gunzipped stream: truncated labels"},
+		{"corrupt eval labels", corrupt, EvalLabelsFile + ": byte 10007 of the gunzipped stream: truncated labels"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, _, err := LoadDefault(tc.fsys)

@@ -70,6 +70,6 @@ func ExampleLoadDefault() {
 	fmt.Printf("mean %.3f std %.3f\n", mean[0], std[0])
 	// Output:
 	// fashion16-train 8000 16 16 Coat
-	// fashion16-eval 2000 true
+	// fashion16-eval 10000 true
 	// mean 0.285 std 0.327
 }
