@@ -24,6 +24,9 @@ async function boot(module, url) {
   booted = true;
   try {
     const go = new Go();
+    let exitCode = 0;
+    const exit = go.exit;
+    go.exit = (code) => { exitCode = code; exit.call(go, code); };
     let inst;
     if (module) {
       inst = await WebAssembly.instantiate(module, go.importObject);
@@ -33,7 +36,7 @@ async function boot(module, url) {
     }
     self.padaMem = () => inst.exports.mem.buffer.byteLength;
     await go.run(inst);
-    self.postMessage({ type: "exit", code: go.exitCode || 0 });
+    self.postMessage({ type: "exit", code: exitCode });
   } catch (err) {
     self.postMessage({ type: "error", error: "worker: " + (err && err.message ? err.message : String(err)) });
   }

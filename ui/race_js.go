@@ -35,6 +35,7 @@ func (rc *race) setHash(h string) {
 // not starve the workers of the CPU.
 func (c *Root) Start() {
 	c.HaveTruth = global.Get("padaTruth").Type() == js.TypeString
+	c.crashHook()
 	if c.State.Auto {
 		c.env.Lock()
 		c.Race()
@@ -161,6 +162,20 @@ func (c *Root) receive(gen int, r *Run, m message) {
 			r.Status, r.Err = StatusError, "the worker exited (code "+m.text+")"
 		}
 	}
+}
+
+// crashHook installs window.padaCrashRun(i), which makes run i's worker
+// die (see the worker's "crash" message): the tests use it to check that
+// a lost worker shows an error for its run and leaves the others running.
+func (c *Root) crashHook() {
+	global.Set("padaCrashRun", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		if len(args) == 1 {
+			if i := args[0].Int(); i >= 0 && i < len(c.race.workers) {
+				c.race.workers[i].Call("postMessage", map[string]any{"type": "crash"})
+			}
+		}
+		return nil
+	}))
 }
 
 func (rc *race) send(typ string) {

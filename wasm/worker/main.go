@@ -230,6 +230,13 @@ func (w *worker) handle(c command) bool {
 	case "stop":
 		w.flush()
 		return false
+	case "crash":
+		// Fault injection for the page's tests: a panic outside the
+		// loop's recover kills this Go instance as an out-of-memory or
+		// runtime fault would, so the page must survive losing a worker.
+		w.flush()
+		go func() { panic("crash requested by the page (fault injection)") }()
+		select {}
 	}
 	return true
 }
