@@ -15,10 +15,12 @@ type CPU struct {
 	pool *par.Pool
 	mm   *gemm.Parallel
 	col  []float32 // im2col scratch, grown once to the largest convolution
+	act  []float32 // a convolution's input after its ReLU, grown once
 
 	// One preallocated task per kernel: handing par a pointer to a long-
 	// lived struct keeps every call allocation-free.
 	im2col  im2colTask
+	reluIn  reluTask
 	col2im  col2imTask
 	bn      bnTask
 	bnBack  bnBackTask
@@ -75,6 +77,32 @@ func (b *CPU) ToCNHW(dst, src []float32, n, c, hw int) {
 // direct reports whether the input itself can serve as the im2col matrix.
 func direct(g ConvGeom) bool { return g.K == 1 && g.Stride == 1 && g.Pad == 0 && !g.ReLU }
 
+// columns returns the im2col matrix of a convolution's input. A ReLU on
+// the input is applied once per element into b.act first, so that im2col
+// is a plain copy instead of K*K masked ones, and a 1x1 convolution reads
+// the rectified input as is.
+func (b *CPU) columns(src []float32, g ConvGeom) []float32 {
+	if direct(g) {
+		return src
+	}
+	if g.ReLU {
+		n := g.InLen()
+		if len(b.act) < n {
+			b.act = make([]float32, n)
+		}
+		b.reluIn = reluTask{dst: b.act[:n], src: src[:n], plane: g.N * g.H * g.W}
+		b.pool.For(g.Cin, 1, &b.reluIn)
+		src, g.ReLU = b.act[:n], false
+		if direct(g) {
+			return src
+		}
+	}
+	col := b.scratch(g.Cin * g.K * g.K * g.N * g.OutH() * g.OutW())
+	b.im2col.set(col, src, g)
+	b.pool.For(g.Cin, 1, &b.im2col)
+	return col
+}
+
 // Conv implements Backend.
 func (b *CPU) Conv(dst, src, w, bias []float32, g ConvGeom) {
 	mustLen("Conv src", src, g.InLen())
@@ -82,12 +110,7 @@ func (b *CPU) Conv(dst, src, w, bias []float32, g ConvGeom) {
 	mustLen("Conv w", w, g.WeightLen())
 	kk := g.Cin * g.K * g.K
 	p := g.N * g.OutH() * g.OutW()
-	col := src
-	if !direct(g) {
-		col = b.scratch(kk * p)
-		b.im2col.set(col, src, g)
-		b.pool.For(g.Cin, 1, &b.im2col)
-	}
+	col := b.columns(src, g)
 	b.mm.Sgemm(false, false, g.Cout, p, kk, 1, w, kk, col, p, 0, dst, p)
 	if bias != nil {
 		for co := 0; co < g.Cout; co++ {
@@ -110,12 +133,7 @@ func (b *CPU) ConvBackward(dsrc, dw, db, dy, src, w []float32, g ConvGeom) {
 		b.rowSum.set(db, dy, p)
 		b.pool.For(g.Cout, 1, &b.rowSum)
 	}
-	col := src
-	if !direct(g) {
-		col = b.scratch(kk * p)
-		b.im2col.set(col, src, g)
-		b.pool.For(g.Cin, 1, &b.im2col)
-	}
+	col := b.columns(src, g)
 	b.mm.Sgemm(false, true, g.Cout, kk, p, 1, dy, p, col, p, 1, dw, kk)
 	if dsrc == nil {
 		return
@@ -125,9 +143,15 @@ func (b *CPU) ConvBackward(dsrc, dw, db, dy, src, w []float32, g ConvGeom) {
 		b.mm.Sgemm(true, false, g.Cin, p, g.Cout, 1, w, g.Cin, dy, p, 1, dsrc, p)
 		return
 	}
-	// The im2col matrix is no longer needed: reuse its memory for dcol.
+	// The im2col matrix is no longer needed: reuse the scratch for dcol.
+	col = b.scratch(kk * p)
 	b.mm.Sgemm(true, false, kk, p, g.Cout, 1, w, kk, dy, p, 0, col, p)
 	b.col2im.set(dsrc, col, src, g)
+	if g.ReLU {
+		// The rectified input is no longer needed: its buffer collects the
+		// unmasked sums, so that the ReLU mask is applied once per element.
+		b.col2im.tmp = b.act[:g.InLen()]
+	}
 	b.pool.For(g.Cin, 1, &b.col2im)
 }
 
@@ -282,6 +306,10 @@ func (t *im2colTask) Do(lo, hi int) {
 	g := t.g
 	ho, wo := g.OutH(), g.OutW()
 	p := g.N * ho * wo
+	if g.Stride == 1 && ho == g.H && wo == g.W && !g.ReLU {
+		t.same(lo, hi)
+		return
+	}
 	for ci := lo; ci < hi; ci++ {
 		for kh := 0; kh < g.K; kh++ {
 			for kw := 0; kw < g.K; kw++ {
@@ -326,6 +354,53 @@ func (t *im2colTask) Do(lo, hi int) {
 	}
 }
 
+// same is Do for stride 1 and "same" padding: each row of the column
+// matrix is the image plane shifted by (kh-pad)*W + (kw-pad), which is one
+// contiguous copy per plane; only the rows shifted in from outside and
+// the columns that wrap around a row edge are then cleared.
+func (t *im2colTask) same(lo, hi int) {
+	g := t.g
+	hw := g.H * g.W
+	p := g.N * hw
+	for ci := lo; ci < hi; ci++ {
+		for kh := 0; kh < g.K; kh++ {
+			dy := kh - g.Pad
+			y0, y1 := max(0, -dy), min(g.H, g.H-dy) // output rows with an input row
+			for kw := 0; kw < g.K; kw++ {
+				dx := kw - g.Pad
+				x0, x1 := max(0, -dx), min(g.W, g.W-dx)
+				row := t.col[((ci*g.K+kh)*g.K+kw)*p : ((ci*g.K+kh)*g.K+kw+1)*p]
+				for n := 0; n < g.N; n++ {
+					plane := t.src[(ci*g.N+n)*hw : (ci*g.N+n+1)*hw]
+					out := row[n*hw : (n+1)*hw]
+					if y0 >= y1 || x0 >= x1 {
+						clear(out)
+						continue
+					}
+					// Output [y0*W, y1*W) reads input from (y0+dy)*W+dx on.
+					a, b := y0*g.W, y1*g.W
+					sa := a + dy*g.W + dx
+					lo, hi := a, b
+					if sa < 0 { // only the first x0 entries fall before the plane
+						lo = a - sa
+					}
+					if e := sa + (b - a); e > hw {
+						hi = b - (e - hw)
+					}
+					copy(out[lo:hi], plane[sa+(lo-a):])
+					clear(out[:lo])
+					clear(out[hi:])
+					for y := y0; y < y1; y++ {
+						r := out[y*g.W : (y+1)*g.W]
+						clear(r[:x0])
+						clear(r[x1:])
+					}
+				}
+			}
+		}
+	}
+}
+
 // notPositive is all ones when x <= 0 (or -0) and zero when x > 0. ReLU and
 // its gradient mask use it instead of a branch: activations are positive
 // about half the time at random, which a branch predictor cannot learn,
@@ -358,15 +433,22 @@ func validRange(shift, w, stride, wo int) (x0, x1 int) {
 type col2imTask struct {
 	dsrc, col, src []float32
 	g              ConvGeom
+	tmp            []float32 // InLen scratch for same() under a ReLU
 }
 
-func (t *col2imTask) set(dsrc, col, src []float32, g ConvGeom) { *t = col2imTask{dsrc, col, src, g} }
+func (t *col2imTask) set(dsrc, col, src []float32, g ConvGeom) {
+	*t = col2imTask{dsrc: dsrc, col: col, src: src, g: g}
+}
 
 func (t *col2imTask) Do(lo, hi int) {
 	g := t.g
 	ho, wo := g.OutH(), g.OutW()
 	p := g.N * ho * wo
 	hw := g.H * g.W
+	if g.Stride == 1 && ho == g.H && wo == g.W && (!g.ReLU || t.tmp != nil) {
+		t.same(lo, hi)
+		return
+	}
 	for ci := lo; ci < hi; ci++ {
 		for kh := 0; kh < g.K; kh++ {
 			for kw := 0; kw < g.K; kw++ {
@@ -410,6 +492,67 @@ func (t *col2imTask) Do(lo, hi int) {
 						}
 					}
 				}
+			}
+		}
+	}
+}
+
+// same is Do for stride 1 and "same" padding, the mirror of
+// im2colTask.same: the entries of a column-matrix row that wrap around a
+// row edge are cleared (the matrix is scratch), then the row is added to
+// the shifted plane in one contiguous run. Under a ReLU the sums collect
+// in tmp and are masked once per element at the end.
+func (t *col2imTask) same(lo, hi int) {
+	g := t.g
+	hw := g.H * g.W
+	p := g.N * hw
+	for ci := lo; ci < hi; ci++ {
+		acc := t.dsrc[ci*p : (ci+1)*p]
+		if g.ReLU {
+			acc = t.tmp[ci*p : (ci+1)*p]
+			clear(acc)
+		}
+		for kh := 0; kh < g.K; kh++ {
+			dy := kh - g.Pad
+			y0, y1 := max(0, -dy), min(g.H, g.H-dy)
+			for kw := 0; kw < g.K; kw++ {
+				dx := kw - g.Pad
+				x0, x1 := max(0, -dx), min(g.W, g.W-dx)
+				if y0 >= y1 || x0 >= x1 {
+					continue
+				}
+				row := t.col[((ci*g.K+kh)*g.K+kw)*p : ((ci*g.K+kh)*g.K+kw+1)*p]
+				for n := 0; n < g.N; n++ {
+					in := row[n*hw : (n+1)*hw]
+					for y := y0; y < y1; y++ {
+						r := in[y*g.W : (y+1)*g.W]
+						clear(r[:x0])
+						clear(r[x1:])
+					}
+					a, b := y0*g.W, y1*g.W
+					sa := a + dy*g.W + dx
+					lo, hi := a, b
+					if sa < 0 {
+						lo = a - sa
+					}
+					if e := sa + (b - a); e > hw {
+						hi = b - (e - hw)
+					}
+					src := in[lo:hi]
+					d := acc[n*hw : (n+1)*hw][sa+(lo-a):]
+					d = d[:len(src)]
+					for i, v := range src {
+						d[i] += v
+					}
+				}
+			}
+		}
+		if g.ReLU {
+			d := t.dsrc[ci*p : (ci+1)*p]
+			s := t.src[ci*p : (ci+1)*p]
+			d, s = d[:len(acc)], s[:len(acc)]
+			for i, v := range acc {
+				d[i] += math.Float32frombits(math.Float32bits(v) &^ notPositive(s[i]))
 			}
 		}
 	}
@@ -582,6 +725,21 @@ func (t *pool2BackTask) Do(lo, hi int) {
 				r1[2*x+1] += g
 			}
 		}
+	}
+}
+
+// reluTask rectifies whole channel planes [lo, hi).
+type reluTask struct {
+	dst, src []float32
+	plane    int
+}
+
+func (t *reluTask) Do(lo, hi int) {
+	src := t.src[lo*t.plane : hi*t.plane]
+	dst := t.dst[lo*t.plane : hi*t.plane]
+	dst = dst[:len(src)]
+	for i, v := range src {
+		dst[i] = relu(v)
 	}
 }
 

@@ -98,36 +98,51 @@ func TestConvGradients(t *testing.T) {
 	}
 }
 
+// TestConvAgainstDirect compares Conv with the textbook sum, for the
+// geometries that take different im2col paths (strided, "same" padding
+// with and without ReLU, pointwise, wider kernels, one-pixel images).
 func TestConvAgainstDirect(t *testing.T) {
-	g := ConvGeom{Cin: 3, Cout: 2, N: 2, H: 5, W: 6, K: 3, Stride: 2, Pad: 1, ReLU: true}
-	r := rand.New(rand.NewPCG(5, 6))
-	x := randVec(r, g.InLen(), false)
-	w := randVec(r, g.WeightLen(), false)
-	bias := randVec(r, g.Cout, false)
-	out := make([]float32, g.OutLen())
-	b := NewCPU(1)
-	b.Conv(out, x, w, bias, g)
-	ho, wo := g.OutH(), g.OutW()
-	for co := 0; co < g.Cout; co++ {
-		for n := 0; n < g.N; n++ {
-			for oy := 0; oy < ho; oy++ {
-				for ox := 0; ox < wo; ox++ {
-					s := float64(bias[co])
-					for ci := 0; ci < g.Cin; ci++ {
-						for kh := 0; kh < 3; kh++ {
-							for kw := 0; kw < 3; kw++ {
-								iy, ix := oy*2-1+kh, ox*2-1+kw
-								if iy < 0 || iy >= g.H || ix < 0 || ix >= g.W {
-									continue
+	for i, g := range []ConvGeom{
+		{Cin: 3, Cout: 2, N: 2, H: 5, W: 6, K: 3, Stride: 2, Pad: 1, ReLU: true},
+		{Cin: 3, Cout: 2, N: 3, H: 5, W: 6, K: 3, Stride: 1, Pad: 1, ReLU: true},
+		{Cin: 2, Cout: 3, N: 2, H: 4, W: 7, K: 3, Stride: 1, Pad: 1},
+		{Cin: 2, Cout: 2, N: 2, H: 6, W: 5, K: 5, Stride: 1, Pad: 2, ReLU: true},
+		{Cin: 2, Cout: 2, N: 2, H: 3, W: 3, K: 1, Stride: 1, Pad: 0, ReLU: true},
+		{Cin: 2, Cout: 2, N: 2, H: 1, W: 1, K: 3, Stride: 1, Pad: 1, ReLU: true},
+		{Cin: 2, Cout: 2, N: 2, H: 2, W: 3, K: 5, Stride: 1, Pad: 2},
+	} {
+		r := rand.New(rand.NewPCG(5, uint64(i)))
+		x := randVec(r, g.InLen(), false)
+		w := randVec(r, g.WeightLen(), false)
+		bias := randVec(r, g.Cout, false)
+		out := make([]float32, g.OutLen())
+		b := NewCPU(1)
+		b.Conv(out, x, w, bias, g)
+		ho, wo := g.OutH(), g.OutW()
+		for co := 0; co < g.Cout; co++ {
+			for n := 0; n < g.N; n++ {
+				for oy := 0; oy < ho; oy++ {
+					for ox := 0; ox < wo; ox++ {
+						s := float64(bias[co])
+						for ci := 0; ci < g.Cin; ci++ {
+							for kh := 0; kh < g.K; kh++ {
+								for kw := 0; kw < g.K; kw++ {
+									iy, ix := oy*g.Stride-g.Pad+kh, ox*g.Stride-g.Pad+kw
+									if iy < 0 || iy >= g.H || ix < 0 || ix >= g.W {
+										continue
+									}
+									v := float64(x[((ci*g.N+n)*g.H+iy)*g.W+ix])
+									if g.ReLU {
+										v = max(v, 0)
+									}
+									s += v * float64(w[((co*g.Cin+ci)*g.K+kh)*g.K+kw])
 								}
-								v := float64(x[((ci*g.N+n)*g.H+iy)*g.W+ix])
-								s += max(v, 0) * float64(w[((co*g.Cin+ci)*3+kh)*3+kw])
 							}
 						}
-					}
-					got := out[((co*g.N+n)*ho+oy)*wo+ox]
-					if math.Abs(float64(got)-s) > 1e-5 {
-						t.Fatalf("out[%d,%d,%d,%d] = %v, want %v", co, n, oy, ox, got, s)
+						got := out[((co*g.N+n)*ho+oy)*wo+ox]
+						if math.Abs(float64(got)-s) > 1e-5 {
+							t.Fatalf("%+v: out[%d,%d,%d,%d] = %v, want %v", g, co, n, oy, ox, got, s)
+						}
 					}
 				}
 			}
