@@ -273,6 +273,7 @@ func (s State) Configs(truth bool) ([]run.Config, error) {
 		base.Data.Train = s.Train
 		base.Eval.Archs = fmt.Sprintf("sample:%d", s.Archs)
 		base.Eval.Images = s.EvalImages
+		base.Eval.Truth = ""
 		if truth {
 			base.Eval.Truth = "default"
 		}
