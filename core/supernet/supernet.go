@@ -264,6 +264,16 @@ func (m *Net) Grad(i int) []float32 { t := m.Tensors[i]; return m.Grads[t.Off : 
 // Touched reports whether tensor i has received a gradient since Init.
 func (m *Net) Touched(i int) bool { return m.touched[i] }
 
+// SetTouched restores the flags Touched reports, one per tensor, as a
+// checkpoint saved them: they decide whether SGD keeps updating a tensor.
+func (m *Net) SetTouched(flags []bool) error {
+	if len(flags) != len(m.touched) {
+		return fmt.Errorf("supernet: %d touched flags for %d tensors", len(flags), len(m.touched))
+	}
+	copy(m.touched, flags)
+	return nil
+}
+
 // Init draws every parameter as PyTorch's default initialisation of Conv2d
 // and Linear does: uniform in ±1/sqrt(fan_in), from a seeded generator.
 func (m *Net) Init(seed uint64) {

@@ -23,6 +23,8 @@ type Session struct {
 	emit  func(run.Event)
 	start time.Time
 
+	backend string // what the run computes on, as the Started event names it
+
 	archs []space.Arch
 	truth []float64 // -1 where unknown
 	pred  []float64
@@ -45,6 +47,21 @@ type Sets struct {
 // truth holds their ground-truth accuracies (nil or -1 entries where
 // unknown). emit receives every event, in order, on the caller's goroutine.
 func NewSession(cfg run.Config, net *supernet.Net, sets Sets, archs []space.Arch, truth []float64, backend string, emit func(run.Event)) (*Session, error) {
+	s, err := newSession(cfg, net, sets, archs, truth, emit)
+	if err != nil {
+		return nil, err
+	}
+	s.backend = backend
+	s.send(run.Event{Type: run.TypeStarted, Started: &run.Started{
+		Config: cfg, Params: net.NumParams(), TrainImages: sets.Train.Len(), EvalImages: s.ev.Images(),
+		StepsPerEpoch: s.tr.StepsPerEpoch(), Archs: len(archs), Backend: backend,
+	}})
+	return s, nil
+}
+
+// newSession is NewSession without the Started event, which Resume does
+// not send again.
+func newSession(cfg run.Config, net *supernet.Net, sets Sets, archs []space.Arch, truth []float64, emit func(run.Event)) (*Session, error) {
 	tr, err := NewTrainer(cfg, net, sets.Train, sets.Val)
 	if err != nil {
 		return nil, err
@@ -67,10 +84,6 @@ func NewSession(cfg run.Config, net *supernet.Net, sets Sets, archs []space.Arch
 		archs: archs, truth: truth, pred: make([]float64, 0, len(archs)),
 		rankEvery: max(1, len(archs)/100),
 	}
-	s.send(run.Event{Type: run.TypeStarted, Started: &run.Started{
-		Config: cfg, Params: net.NumParams(), TrainImages: sets.Train.Len(), EvalImages: s.ev.Images(),
-		StepsPerEpoch: tr.StepsPerEpoch(), Archs: len(archs), Backend: backend,
-	}})
 	return s, nil
 }
 

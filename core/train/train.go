@@ -31,6 +31,7 @@ type Trainer struct {
 	path  sampler.Path
 	data  sampler.Data
 	rng   *rand.Rand
+	src   *rand.PCG // rng's source, kept so that Save can marshal it
 	sgd   optim.SGD
 	vel   []float32
 
@@ -75,9 +76,10 @@ func NewTrainer(cfg run.Config, net *supernet.Net, train, val data.Images) (*Tra
 		return nil, err
 	}
 	s := net.Shape()
+	src := rand.NewPCG(cfg.Seed, 0x5851f42d4c957f2d)
 	t := &Trainer{
 		cfg: cfg, net: net, train: train, val: val, path: path, data: ds,
-		rng:   rand.New(rand.NewPCG(cfg.Seed, 0x5851f42d4c957f2d)),
+		rng: rand.New(src), src: src,
 		sgd:   optim.SGD{Momentum: float32(cfg.Momentum), WeightDecay: float32(cfg.WeightDecay)},
 		vel:   make([]float32, len(net.Params)),
 		gv:    gradVar{sum: make([]float64, len(net.Params))},
