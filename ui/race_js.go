@@ -17,6 +17,11 @@ type race struct {
 	gen     int
 	workers []js.Value
 	funcs   []js.Func
+
+	// A race on the native server: one run id and EventSource per run.
+	native  bool
+	ids     []string
+	sources []js.Value
 }
 
 var global = js.Global()
@@ -36,6 +41,7 @@ func (rc *race) setHash(h string) {
 func (c *Root) Start() {
 	c.HaveTruth = global.Get("padaTruth").Type() == js.TypeString
 	c.crashHook()
+	c.race.probe(c)
 	if c.State.Auto {
 		c.env.Lock()
 		c.Race()
@@ -59,6 +65,11 @@ func (c *Root) Start() {
 func (rc *race) start(c *Root, cfgs []run.Config) {
 	rc.gen++
 	gen := rc.gen
+	rc.native = c.UseNative()
+	if rc.native {
+		rc.startNative(c, cfgs, gen)
+		return
+	}
 	module := global.Get("padaWorkerModule")
 	dataset := global.Get("padaData")
 	truth := global.Get("padaTruth")
@@ -161,6 +172,17 @@ func (c *Root) receive(gen int, r *Run, m message) {
 		if r.Status != StatusDone && r.Status != StatusError && r.Status != StatusStopped {
 			r.Status, r.Err = StatusError, "the worker exited (code "+m.text+")"
 		}
+	case "ended": // a native run's stream ended without done
+		switch m.text {
+		case "stopped":
+			if r.Status != StatusDone && r.Status != StatusError {
+				r.Status = StatusStopped
+			}
+		default:
+			if r.Status != StatusDone && r.Status != StatusError {
+				r.Status, r.Err = StatusError, "the native run ended: "+m.text
+			}
+		}
 	}
 }
 
@@ -182,17 +204,205 @@ func (rc *race) send(typ string) {
 	for _, w := range rc.workers {
 		w.Call("postMessage", map[string]any{"type": typ})
 	}
+	if rc.native && typ != "step" {
+		for _, id := range rc.ids {
+			if id != "" {
+				go post("api/runs/"+id+"/"+typ, "")
+			}
+		}
+	}
 }
 
 func (rc *race) stop() {
 	for _, w := range rc.workers {
 		w.Call("terminate")
 	}
+	if rc.native {
+		for _, id := range rc.ids {
+			if id != "" {
+				go post("api/runs/"+id+"/stop", "")
+			}
+		}
+	}
+	for _, es := range rc.sources {
+		es.Call("close")
+	}
 	for _, f := range rc.funcs {
 		f.Release()
 	}
-	rc.workers, rc.funcs = nil, nil
+	rc.workers, rc.funcs, rc.ids, rc.sources = nil, nil, nil, nil
 	rc.gen++
+}
+
+// probe asks the native server behind the page for /api/health and
+// records the answer in c.Native.
+func (rc *race) probe(c *Root) {
+	go func() {
+		var n NativeInfo
+		n.Checked = true
+		code, body, err := fetchText("api/health", nil)
+		var h struct {
+			OK      bool   `json:"ok"`
+			Cores   int    `json:"cores"`
+			Backend string `json:"backend"`
+		}
+		switch {
+		case err != nil:
+			n.Err = err.Error()
+		case code != 200:
+			n.Err = fmt.Sprintf("HTTP %d", code)
+		case json.Unmarshal([]byte(body), &h) != nil || !h.OK:
+			n.Err = "it did not answer as a PA&DA server"
+		default:
+			n.OK, n.Cores, n.Backend = true, h.Cores, h.Backend
+		}
+		c.env.Lock()
+		c.Native = n
+		c.env.UnlockRender()
+	}()
+}
+
+// startNative creates one run per config on the native server and
+// follows each one's event stream. The events are the run protocol's, so
+// they go through the same receive path as a worker's batches.
+func (rc *race) startNative(c *Root, cfgs []run.Config, gen int) {
+	rc.ids = make([]string, len(cfgs))
+	rc.sources = make([]js.Value, len(cfgs))
+	for i, cfg := range cfgs {
+		r := c.Runs[i]
+		body, _ := json.Marshal(cfg)
+		go func() {
+			code, text, err := post("api/runs", string(body))
+			if err == nil && code != 201 && code != 200 {
+				var e struct {
+					Error string `json:"error"`
+					Field string `json:"field"`
+				}
+				json.Unmarshal([]byte(text), &e)
+				if e.Error == "" {
+					e.Error = text
+				}
+				c.receive(gen, r, message{typ: "error", text: fmt.Sprintf("native server: HTTP %d: %s", code, e.Error), field: e.Field})
+				return
+			}
+			var created struct {
+				ID string `json:"id"`
+			}
+			if err == nil {
+				err = json.Unmarshal([]byte(text), &created)
+			}
+			if err != nil || created.ID == "" {
+				c.receive(gen, r, message{typ: "error", text: fmt.Sprintf("native server: could not create the run: %v", err)})
+				return
+			}
+			if gen != rc.gen {
+				go post("api/runs/"+created.ID+"/stop", "")
+				return
+			}
+			rc.ids[i] = created.ID
+			rc.follow(c, r, i, created.ID, gen)
+		}()
+	}
+}
+
+// follow opens the EventSource of run id.
+func (rc *race) follow(c *Root, r *Run, i int, id string, gen int) {
+	es := global.Get("EventSource").New("api/runs/" + id + "/events")
+	now := func() float64 { return global.Get("performance").Call("now").Float() / 1000 }
+	onData := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		text := `{"events":[` + args[0].Get("data").String() + `]}`
+		go c.receive(gen, r, message{typ: "batch", text: text, at: now()})
+		return nil
+	})
+	onState := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		var st struct {
+			State string `json:"state"`
+		}
+		json.Unmarshal([]byte(args[0].Get("data").String()), &st)
+		go c.receive(gen, r, message{typ: "state", text: st.State, at: now()})
+		return nil
+	})
+	onEnd := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		es.Call("close")
+		var st struct {
+			State string `json:"state"`
+		}
+		json.Unmarshal([]byte(args[0].Get("data").String()), &st)
+		if st.State != "done" {
+			go c.receive(gen, r, message{typ: "ended", text: st.State, at: now()})
+		}
+		return nil
+	})
+	onErr := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		if es.Get("readyState").Int() == 2 { // CLOSED: the browser gave up reconnecting
+			go c.receive(gen, r, message{typ: "error", text: "lost the native server's event stream"})
+		}
+		return nil
+	})
+	es.Set("onmessage", onData)
+	es.Call("addEventListener", "state", onState)
+	es.Call("addEventListener", "end", onEnd)
+	es.Set("onerror", onErr)
+	rc.sources[i] = es
+	rc.funcs = append(rc.funcs, onData, onState, onEnd, onErr)
+}
+
+// post sends a same-origin POST with a JSON body ("" for none).
+func post(url, body string) (int, string, error) {
+	opts := map[string]any{"method": "POST"}
+	if body != "" {
+		opts["body"] = body
+		opts["headers"] = map[string]any{"Content-Type": "application/json"}
+	}
+	return fetchText(url, opts)
+}
+
+// fetchText runs fetch(url, opts) and returns the status and body text.
+// It blocks its goroutine, never the JS event loop.
+func fetchText(url string, opts map[string]any) (int, string, error) {
+	args := []any{url}
+	if opts != nil {
+		args = append(args, js.ValueOf(opts))
+	}
+	resp, err := await(global.Call("fetch", args...))
+	if err != nil {
+		return 0, "", err
+	}
+	text, err := await(resp.Call("text"))
+	if err != nil {
+		return 0, "", err
+	}
+	return resp.Get("status").Int(), text.String(), nil
+}
+
+// await waits for a JS promise.
+func await(p js.Value) (js.Value, error) {
+	type result struct {
+		v   js.Value
+		err error
+	}
+	ch := make(chan result, 1)
+	ok := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		ch <- result{v: args[0]}
+		return nil
+	})
+	fail := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		msg := "failed"
+		if len(args) > 0 {
+			if m := args[0].Get("message"); m.Type() == js.TypeString {
+				msg = m.String()
+			} else {
+				msg = args[0].Call("toString").String()
+			}
+		}
+		ch <- result{err: fmt.Errorf("%s", msg)}
+		return nil
+	})
+	defer ok.Release()
+	defer fail.Release()
+	p.Call("then", ok, fail)
+	r := <-ch
+	return r.v, r.err
 }
 
 // publishStats mirrors the runs' numbers into window.padaStats (JSON) for

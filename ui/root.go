@@ -25,6 +25,11 @@ type Root struct {
 	// table (then Kendall tau is computed against it).
 	HaveTruth bool
 
+	// Native is what the page knows of the native server (`go run
+	// ./serve` behind the page): whether it answered /api/health and what
+	// it said, shown next to the backend switch.
+	Native NativeInfo
+
 	// ShowConfig shows the pasted-config box; ShowTables shows every
 	// chart's table under it.
 	ShowConfig bool
@@ -461,6 +466,39 @@ func (c *Root) Stats() []RunStats {
 		out = append(out, s)
 	}
 	return out
+}
+
+// NativeInfo is the answer of the native server's health probe.
+type NativeInfo struct {
+	Checked bool   // a probe has finished
+	OK      bool   // the server answered
+	Cores   int    // its cores
+	Backend string // its compute backend ("cpu")
+	Err     string // why it is not reachable
+}
+
+// BackendNote is the line next to the backend switch.
+func (c *Root) BackendNote() string {
+	n := c.Native
+	switch {
+	case !n.Checked:
+		return "looking for a native server…"
+	case n.OK:
+		return fmt.Sprintf("native server ready: %d cores, %s backend", n.Cores, n.Backend)
+	case c.State.Backend == "native":
+		return "no native server answers (" + n.Err + "): runs will train in this tab. Start one with `go run ./serve`."
+	}
+	return "no native server (start one with `go run ./serve`)"
+}
+
+// UseNative reports whether a race started now trains on the native
+// server: it was chosen and it answered.
+func (c *Root) UseNative() bool { return c.State.Backend == "native" && c.Native.OK }
+
+// SetBackend switches where the next race trains and probes the server.
+func (c *Root) SetBackend(b string) {
+	c.Set("backend", b)
+	c.race.probe(c)
 }
 
 // SetBool sets a checkbox control.

@@ -164,8 +164,19 @@ func (r *Run) Progress() float64 {
 
 // ImagesPerSecond is the worker's training throughput.
 func (r *Run) ImagesPerSecond() float64 {
-	if r.Busy <= 0 {
+	if r.Busy > 0 {
+		return float64(r.Images) / r.Busy
+	}
+	// A native run reports no counters: use its finished epochs.
+	if r.Started == nil || len(r.Epochs) == 0 {
 		return 0
 	}
-	return float64(r.Images) / r.Busy
+	var sec float64
+	for _, e := range r.Epochs {
+		sec += e.Seconds
+	}
+	if sec <= 0 {
+		return 0
+	}
+	return float64(r.Started.TrainImages*len(r.Epochs)) / sec
 }

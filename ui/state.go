@@ -71,7 +71,8 @@ type State struct {
 	EvalImages int // images each architecture is evaluated on
 	PerEdge    bool
 	Unbiased   bool
-	Embed      bool // hide the controls (for embedding in a blog post)
+	Backend    string // where runs train: "tab" (Web Workers) or "native" (the serve process)
+	Embed      bool   // hide the controls (for embedding in a blog post)
 	Auto       bool // start the race as soon as the page is ready
 	// Config, when set, is a pasted Config JSON used as the base of every
 	// run instead of the preset (the sampler still comes from Runs).
@@ -86,6 +87,7 @@ func Default() State {
 	return State{
 		Runs: []string{"uniform", "pada"}, Epochs: p.Epochs, Batch: p.Shape.Batch, LR: p.LR, Seed: p.Seed,
 		Channels: p.Shape.C, Cells: p.Shape.N, Train: 0, Archs: k, EvalImages: p.Eval.Images,
+		Backend: "tab",
 	}
 }
 
@@ -120,6 +122,9 @@ func (s State) Hash() string {
 	}
 	if s.Unbiased {
 		v.Set("unbiased", "1")
+	}
+	if s.Backend != d.Backend {
+		v.Set("backend", s.Backend)
 	}
 	if s.Embed {
 		v.Set("embed", "1")
@@ -234,6 +239,13 @@ func (s *State) Set(key, val string) error {
 		return boolVal(&s.PerEdge)
 	case "unbiased":
 		return boolVal(&s.Unbiased)
+	case "backend":
+		switch val {
+		case "tab", "native":
+			s.Backend = val
+		default:
+			return fmt.Errorf("backend must be tab or native, not %q", val)
+		}
 	case "embed":
 		return boolVal(&s.Embed)
 	case "autostart":

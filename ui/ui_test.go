@@ -138,3 +138,33 @@ func TestThumbnail(t *testing.T) {
 		t.Error("short pixels must give no image")
 	}
 }
+
+func TestBackendSetting(t *testing.T) {
+	s, errs := ParseHash("#backend=native")
+	if len(errs) > 0 || s.Backend != "native" || s.Hash() != "backend=native" {
+		t.Fatalf("backend=native: %+v %v %q", s.Backend, errs, s.Hash())
+	}
+	if _, errs := ParseHash("#backend=gpu"); !strings.Contains(errs["backend"], "tab or native") {
+		t.Errorf("backend=gpu: errors %v", errs)
+	}
+	if Default().Hash() != "" {
+		t.Errorf("the default state has hash %q", Default().Hash())
+	}
+	c := &Root{State: Default()}
+	for _, tc := range []struct {
+		backend string
+		n       NativeInfo
+		native  bool
+		note    string
+	}{
+		{"native", NativeInfo{}, false, "looking"},
+		{"native", NativeInfo{Checked: true, OK: true, Cores: 8, Backend: "cpu"}, true, "8 cores"},
+		{"native", NativeInfo{Checked: true, Err: "HTTP 404"}, false, "train in this tab"},
+		{"tab", NativeInfo{Checked: true, OK: true, Cores: 8, Backend: "cpu"}, false, "ready"},
+	} {
+		c.State.Backend, c.Native = tc.backend, tc.n
+		if c.UseNative() != tc.native || !strings.Contains(c.BackendNote(), tc.note) {
+			t.Errorf("%s %+v: UseNative %v, note %q", tc.backend, tc.n, c.UseNative(), c.BackendNote())
+		}
+	}
+}
