@@ -73,7 +73,7 @@ type State struct {
 	Unbiased   bool
 	Backend    string // where runs train: "tab" (Web Workers) or "native" (the serve process)
 	Embed      bool   // hide the controls (for embedding in a blog post)
-	Auto       bool // start the race as soon as the page is ready
+	Auto       bool   // start the race as soon as the page is ready
 	// Config, when set, is a pasted Config JSON used as the base of every
 	// run instead of the preset (the sampler still comes from Runs).
 	Config string
