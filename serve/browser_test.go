@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -24,6 +26,13 @@ const chromium = "/usr/bin/chromium"
 // when Chromium is missing unless PADA_REQUIRE_REFS is set.
 func browserOrSkip(t *testing.T, w, h int64) (context.Context, string, *consoleLog) {
 	t.Helper()
+	return browserWith(t, w, h, nil)
+}
+
+// browserWith is browserOrSkip with the site's handler wrapped by wrap
+// (nil: none), e.g. to mount the run API in front of it.
+func browserWith(t *testing.T, w, h int64, wrap func(http.Handler) http.Handler) (context.Context, string, *consoleLog) {
+	t.Helper()
 	exe := chromium
 	if _, err := os.Stat(exe); err != nil {
 		if p, err := exec.LookPath("chromium"); err == nil {
@@ -38,6 +47,9 @@ func browserOrSkip(t *testing.T, w, h int64) (context.Context, string, *consoleL
 	h2, err := webHandler(dir)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if wrap != nil {
+		h2 = wrap(h2)
 	}
 	srv := httptest.NewServer(h2)
 	t.Cleanup(srv.Close)
@@ -325,6 +337,57 @@ func TestBrowserFourRunsOneCrash(t *testing.T) {
 		if !strings.Contains(m, "fault injection") && !strings.Contains(m, "exit code") && !strings.Contains(m, "goroutine") {
 			t.Errorf("console error: %q", m)
 		}
+	}
+}
+
+// TestBrowserNative switches the page to the native server (the run API
+// mounted in front of the site, as `go run ./serve` does) and races two
+// runs there: their events stream into the same views, Kendall tau
+// included, and the server's store holds both finished runs.
+func TestBrowserNative(t *testing.T) {
+	o := testOptions(filepath.Join(t.TempDir(), "runs.db"))
+	o.MaxRuns = 2
+	a, err := newAPI(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.Close)
+	ctx, url, logs := browserWith(t, 1366, 768, a.mount)
+	openPage(t, ctx, url+"/#backend=native&runs=uniform,pada&epochs=2&train=1000&batch=32&archs=5&evalimages=100")
+	var note string
+	tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Run(tctx, chromedp.Poll(`document.querySelector(".backend-note").textContent.includes("ready")`, nil),
+		chromedp.Text(".backend-note", &note, chromedp.ByQuery)); err != nil {
+		t.Fatalf("the page did not find the native server: %v (note %q)", err, note)
+	}
+	if err := chromedp.Run(ctx, chromedp.Click("#race", chromedp.ByQuery)); err != nil {
+		t.Fatal(err)
+	}
+	end := waitStats(t, ctx, "both native runs done", 3*time.Minute, func(s []ui.RunStats) bool {
+		return all(s, 2, func(r ui.RunStats) bool { return r.Done })
+	})
+	for _, r := range end {
+		if r.Epochs != 2 || r.Ranked != 5 || r.MemMB != 0 {
+			t.Errorf("run %s: %d epochs, %d ranked, worker memory %.0f MB; want 2, 5 and no worker", r.Sampler, r.Epochs, r.Ranked, r.MemMB)
+		}
+	}
+	res, err := http.Get(url + "/api/runs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list struct {
+		Runs []struct {
+			State string `json:"state"`
+		} `json:"runs"`
+	}
+	json.NewDecoder(res.Body).Decode(&list)
+	res.Body.Close()
+	if len(list.Runs) != 2 || list.Runs[0].State != "done" || list.Runs[1].State != "done" {
+		t.Errorf("the server's runs: %+v; want two done", list.Runs)
+	}
+	if msgs := logs.all(); len(msgs) > 0 {
+		t.Errorf("console errors: %q", msgs)
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 	"pada/core/nn"
 	"pada/core/rank"
 	"pada/core/run"
+	"pada/core/space"
 	"pada/core/supernet"
 	"pada/core/train"
 	"pada/public"
@@ -148,8 +149,24 @@ type result struct {
 	done    *run.Done
 }
 
-// runSession runs a whole Config natively, writing events as JSON lines.
-func runSession(c run.Config, threads int, initFrom string, events io.Writer, progress func(run.Event, *run.Started)) (*result, error) {
+// runInputs are what a native session of a Config is built from: its
+// image sets, the architectures to rank with their truth, and a supernet
+// initialised from the run seed on its own CPU backend. The command line
+// and the HTTP API both build sessions here so that the same Config gives
+// the same events either way.
+type runInputs struct {
+	cfg     run.Config
+	sets    train.Sets
+	archs   []space.Arch
+	truth   []float64
+	be      *nn.CPU
+	net     *supernet.Net
+	backend string
+}
+
+// prepareRun loads everything a session of c needs. initFrom, if not
+// empty, names weights (.npz) to start from. Close releases the backend.
+func prepareRun(c run.Config, threads int, initFrom string) (*runInputs, error) {
 	trainFile, evalFile, err := loadData(c)
 	if err != nil {
 		return nil, err
@@ -167,17 +184,37 @@ func runSession(c run.Config, threads int, initFrom string, events io.Writer, pr
 		return nil, err
 	}
 	be := nn.NewCPU(threads)
-	defer be.Close()
 	net, err := supernet.New(c.Shape, be)
 	if err != nil {
+		be.Close()
 		return nil, err
 	}
 	net.Init(c.Seed)
 	if initFrom != "" {
 		if err := loadWeights(initFrom, net); err != nil {
+			be.Close()
 			return nil, err
 		}
 	}
+	return &runInputs{cfg: c, sets: sets, archs: archs, truth: truth, be: be, net: net,
+		backend: fmt.Sprintf("go-cpu x%d", threads)}, nil
+}
+
+// start opens a fresh session; it emits the started event.
+func (in *runInputs) start(emit func(run.Event)) (*train.Session, error) {
+	return train.NewSession(in.cfg, in.net, in.sets, in.archs, in.truth, in.backend, emit)
+}
+
+// Close stops the backend's workers.
+func (in *runInputs) Close() { in.be.Close() }
+
+// runSession runs a whole Config natively, writing events as JSON lines.
+func runSession(c run.Config, threads int, initFrom string, events io.Writer, progress func(run.Event, *run.Started)) (*result, error) {
+	in, err := prepareRun(c, threads, initFrom)
+	if err != nil {
+		return nil, err
+	}
+	defer in.Close()
 	bw := bufio.NewWriter(events)
 	enc := json.NewEncoder(bw)
 	var started *run.Started
@@ -200,7 +237,7 @@ func runSession(c run.Config, threads int, initFrom string, events io.Writer, pr
 			progress(e, started)
 		}
 	}
-	s, err := train.NewSession(c, net, sets, archs, truth, fmt.Sprintf("go-cpu x%d", threads), emit)
+	s, err := in.start(emit)
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -19,6 +18,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"pada/public"
@@ -40,6 +40,7 @@ func webCmd(args []string) error {
 	addr := fs.String("addr", "127.0.0.1", "address to listen on (other than loopback exposes the page to the network)")
 	out := fs.String("out", "", "write the static site into this folder and exit (any static host can serve it)")
 	cache := fs.String("cache", "", "folder for the built site (default: the user cache folder)")
+	api := apiFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -74,9 +75,14 @@ func webCmd(args []string) error {
 	if err != nil {
 		return err
 	}
+	h, stopAPI, err := api.mount(h, *addr, logf)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	logf("serving the page on http://%s/", ln.Addr())
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	return srv.Serve(ln)
+	return serveUntilSignal(srv, ln, stopAPI)
 }
 
 // moduleRoot finds the folder of go.mod from the working directory up.
@@ -175,9 +181,6 @@ func buildSite(root, dir string, logf func(string, ...any)) error {
 		if err := os.Rename(tmp, outPath); err != nil {
 			return err
 		}
-		if err := gzipFile(outPath); err != nil {
-			return err
-		}
 		logf("web: built %s in %.1fs", m[0], time.Since(t0).Seconds())
 	}
 	goroot, err := goEnv("GOROOT")
@@ -234,7 +237,44 @@ func buildSite(root, dir string, logf func(string, ...any)) error {
 	}
 	man.Version = hex.EncodeToString(h.Sum(nil))[:12]
 	b, _ := json.MarshalIndent(man, "", "  ")
-	return writeIfChanged(filepath.Join(dir, "manifest.json"), b)
+	if err := writeIfChanged(filepath.Join(dir, "manifest.json"), b); err != nil {
+		return err
+	}
+	return compressSite(dir, logf)
+}
+
+// compressSite refreshes the precompressed copies of the site's files
+// that are missing or older than their file, the slow wasm ones in
+// parallel.
+func compressSite(dir string, logf func(string, ...any)) error {
+	var stale []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !compressible(p) {
+			return err
+		}
+		st, err := d.Info()
+		if err != nil {
+			return err
+		}
+		br, _ := os.Stat(p + ".br")
+		gz, _ := os.Stat(p + ".gz")
+		if !fresh(br, st) || !fresh(gz, st) {
+			stale = append(stale, p)
+		}
+		return nil
+	})
+	if err != nil || len(stale) == 0 {
+		return err
+	}
+	t0 := time.Now()
+	errs := make([]error, len(stale))
+	var wg sync.WaitGroup
+	for i, p := range stale {
+		wg.Go(func() { errs[i] = compressFile(p) })
+	}
+	wg.Wait()
+	logf("web: compressed %d files (brotli, gzip) in %.1fs", len(stale), time.Since(t0).Seconds())
+	return errors.Join(errs...)
 }
 
 func stale(out, in string) bool {
@@ -251,20 +291,6 @@ func writeIfChanged(p string, b []byte) error {
 		return nil
 	}
 	return os.WriteFile(p, b, 0o644)
-}
-
-func gzipFile(p string) error {
-	b, err := os.ReadFile(p)
-	if err != nil {
-		return err
-	}
-	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-	zw.Write(b)
-	if err := zw.Close(); err != nil {
-		return err
-	}
-	return os.WriteFile(p+".gz", buf.Bytes(), 0o644)
 }
 
 // contentType is the Content-Type of a site file.
@@ -305,7 +331,7 @@ func webHandler(dir string) (http.Handler, error) {
 			name = "/index.html"
 		}
 		name = name[1:]
-		if strings.HasSuffix(name, ".tmp") || strings.Contains(name, "..") {
+		if strings.HasSuffix(name, ".tmp") || strings.HasSuffix(name, ".br") || strings.Contains(name, "..") {
 			http.NotFound(w, r)
 			return
 		}
@@ -318,12 +344,14 @@ func webHandler(dir string) (http.Handler, error) {
 		w.Header().Set("Content-Type", contentType(name))
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.Header().Set("Cache-Control", "no-cache")
-		if strings.HasSuffix(name, ".wasm") {
+		if compressible(name) {
 			w.Header().Add("Vary", "Accept-Encoding")
-			if acceptsGzip(r) {
-				if gz, err := os.Stat(p + ".gz"); err == nil && !gz.ModTime().Before(st.ModTime()) {
-					w.Header().Set("Content-Encoding", "gzip")
-					p, st = p+".gz", gz
+			ae := r.Header.Get("Accept-Encoding")
+			for _, enc := range [][2]string{{"br", ".br"}, {"gzip", ".gz"}} {
+				if c, _ := os.Stat(p + enc[1]); fresh(c, st) && acceptsEncoding(ae, enc[0]) {
+					w.Header().Set("Content-Encoding", enc[0])
+					p, st = p+enc[1], c
+					break
 				}
 			}
 		}
@@ -336,16 +364,6 @@ func webHandler(dir string) (http.Handler, error) {
 		http.ServeContent(w, r, "", st.ModTime(), f)
 	})
 	return sameSite(mux), nil
-}
-
-func acceptsGzip(r *http.Request) bool {
-	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
-		enc, q, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if strings.TrimSpace(enc) == "gzip" && strings.ReplaceAll(q, " ", "") != "q=0" {
-			return true
-		}
-	}
-	return false
 }
 
 // sameSite refuses cross-site requests: unsafe methods from another

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"compress/gzip"
 	"io"
 	"net/http"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/andybalholm/brotli"
 )
 
 // testSite builds the site once per test binary (the wasm builds take a
@@ -47,14 +50,14 @@ func TestWebServesSite(t *testing.T) {
 		path, ctype, enc string
 		code             int
 	}{
-		{"/", "text/html; charset=utf-8", "", 200},
-		{"/app.js", "text/javascript; charset=utf-8", "", 200},
-		{"/worker.js", "text/javascript; charset=utf-8", "", 200},
-		{"/wasm_exec.js", "text/javascript; charset=utf-8", "", 200},
-		{"/style.css", "text/css; charset=utf-8", "", 200},
+		{"/", "text/html; charset=utf-8", "gzip", 200},
+		{"/app.js", "text/javascript; charset=utf-8", "gzip", 200},
+		{"/worker.js", "text/javascript; charset=utf-8", "gzip", 200},
+		{"/wasm_exec.js", "text/javascript; charset=utf-8", "gzip", 200},
+		{"/style.css", "text/css; charset=utf-8", "gzip", 200},
 		{"/main.wasm", "application/wasm", "gzip", 200},
 		{"/worker.wasm", "application/wasm", "gzip", 200},
-		{"/manifest.json", "application/json", "", 200},
+		{"/manifest.json", "application/json", "gzip", 200},
 		{"/data/fashion16-train-labels-idx1-ubyte.gz", "application/gzip", "", 200},
 		{"/nothing", "", "", 404},
 		{"/go.mod", "", "", 404},
@@ -86,9 +89,25 @@ func TestWebServesSite(t *testing.T) {
 				t.Fatalf("%s: %v", tc.path, err)
 			}
 			raw, _ := io.ReadAll(zr)
-			if len(raw) < 8 || string(raw[:4]) != "\x00asm" {
+			if strings.HasSuffix(tc.path, ".wasm") && (len(raw) < 8 || string(raw[:4]) != "\x00asm") {
 				t.Errorf("%s: gunzipped body is not wasm", tc.path)
 			}
+		}
+	}
+	// A browser that accepts brotli gets the brotli copy, which decodes
+	// to the same bytes as the file.
+	for _, name := range []string{"main.wasm", "worker.wasm", "app.js"} {
+		req, _ := http.NewRequest("GET", srv.URL+"/"+name, nil)
+		req.Header.Set("Accept-Encoding", "gzip, deflate, br, zstd")
+		res, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(brotli.NewReader(res.Body))
+		res.Body.Close()
+		want, _ := os.ReadFile(filepath.Join(dir, name))
+		if enc := res.Header.Get("Content-Encoding"); enc != "br" || !bytes.Equal(body, want) {
+			t.Errorf("%s with br accepted: Content-Encoding %q, %d bytes decoded, want br and %d bytes", name, enc, len(body), len(want))
 		}
 	}
 	// wasm_exec.js is this Go's, not a stale copy.
