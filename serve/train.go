@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"pada/core/checkpoint"
+	"pada/core/gemm"
 	"pada/core/groundtruth"
 	"pada/core/nn"
 	"pada/core/rank"
@@ -197,7 +198,7 @@ func prepareRun(c run.Config, threads int, initFrom string) (*runInputs, error) 
 		}
 	}
 	return &runInputs{cfg: c, sets: sets, archs: archs, truth: truth, be: be, net: net,
-		backend: fmt.Sprintf("go-cpu x%d", threads)}, nil
+		backend: fmt.Sprintf("go-cpu/%s x%d", gemm.Kernel(), threads)}, nil
 }
 
 // start opens a fresh session; it emits the started event.

@@ -90,6 +90,12 @@ func BenchmarkGemm(b *testing.B) {
 					gonum.Implementation{}.Sgemm(trans(s.tA), trans(s.tB), s.m, s.n, s.k, 1, x, lda, y, ldb, 0, z, s.n)
 				}},
 				{"par2", func() { pp.Sgemm(s.tA, s.tB, s.m, s.n, s.k, 1, x, lda, y, ldb, 0, z, s.n) }},
+				// Sgemm without the AVX2 path: gonum's kernels on tiles.
+				{"noavx", func() {
+					useAVX = false
+					Sgemm(s.tA, s.tB, s.m, s.n, s.k, 1, x, lda, y, ldb, 0, z, s.n)
+					useAVX = hasAVX
+				}},
 			}
 			for _, im := range impls {
 				b.Run(im.name, func(b *testing.B) {

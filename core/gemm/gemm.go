@@ -52,6 +52,9 @@ type workspace struct {
 	eb   [nr * kc]float32 // zero-padded to whole tiles
 
 	ga, gb []float32 // tiles of A and B for gonum (native only)
+
+	va, vb []float32          // packed blocks for the AVX2 path (amd64 only)
+	vtile  [vmr * vnr]float32 // an edge micro-tile of the AVX2 path
 }
 
 func newWorkspace() *workspace {

@@ -1,0 +1,14 @@
+//go:build !purego
+
+package gemm
+
+import "golang.org/x/sys/cpu"
+
+// hasAVX says whether this CPU runs kernel6x16 (AVX2 with FMA). The
+// build tag purego leaves the assembly out, for comparison.
+var hasAVX = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+
+// kernel6x16 is in avx_amd64.s.
+//
+//go:noescape
+func kernel6x16(k int, a, b, c *float32, ldc int)

@@ -1,0 +1,7 @@
+//go:build !amd64 || purego
+
+package gemm
+
+const hasAVX = false
+
+func kernel6x16(k int, a, b, c *float32, ldc int) { panic("gemm: no AVX kernel on this target") }
