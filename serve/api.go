@@ -21,6 +21,7 @@ package main
 //	                                    asked to start past the end of a finished run answers 204
 //	                                    so that an EventSource stops reconnecting.
 //	GET    /api/runs/{id}/events?format=jsonl   the events so far as JSON lines
+//	GET    /api/runs/{id}/thumbs?ids=3,17       pixels and labels of training examples (msg.Batch)
 //	POST   /api/runs/{id}/pause|resume|stop     resume also restarts an interrupted or stopped run
 //	                                    from its last checkpoint (events after it are dropped)
 //	GET    /api/runs/{id}/export        the whole run as JSON: record, events, ranking
@@ -228,6 +229,7 @@ func (a *api) routes() {
 	a.mux.HandleFunc("GET /api/runs/{id}/ranking.csv", a.ranking)
 	a.mux.HandleFunc("GET /api/runs/{id}/metrics.csv", a.metrics)
 	a.mux.HandleFunc("GET /api/runs/{id}/weights.npz", a.weights)
+	a.mux.HandleFunc("GET /api/runs/{id}/thumbs", a.thumbs)
 	a.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &apiError{Code: http.StatusNotFound, Msg: "no such API endpoint: " + r.Method + " " + r.URL.Path})
 	})

@@ -5,6 +5,7 @@ package ui
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"syscall/js"
 	"time"
 
@@ -309,9 +310,14 @@ func (rc *race) startNative(c *Root, cfgs []run.Config, gen int) {
 func (rc *race) follow(c *Root, r *Run, i int, id string, gen int) {
 	es := global.Get("EventSource").New("api/runs/" + id + "/events")
 	now := func() float64 { return global.Get("performance").Call("now").Float() / 1000 }
+	seen := map[int]bool{} // examples whose thumbnails were asked for
 	onData := js.FuncOf(func(_ js.Value, args []js.Value) any {
-		text := `{"events":[` + args[0].Get("data").String() + `]}`
-		go c.receive(gen, r, message{typ: "batch", text: text, at: now()})
+		data := args[0].Get("data").String()
+		text := `{"events":[` + data + `]}`
+		go func() {
+			c.receive(gen, r, message{typ: "batch", text: text, at: now()})
+			rc.fetchThumbs(c, r, id, data, seen, gen)
+		}()
 		return nil
 	})
 	onState := js.FuncOf(func(_ js.Value, args []js.Value) any {
@@ -345,6 +351,31 @@ func (rc *race) follow(c *Root, r *Run, i int, id string, gen int) {
 	es.Set("onerror", onErr)
 	rc.sources[i] = es
 	rc.funcs = append(rc.funcs, onData, onState, onEnd, onErr)
+}
+
+// fetchThumbs asks the server for the pixels of the examples an epoch
+// event names that this run has not shown yet: a worker sends them with
+// its batches, the server on request.
+func (rc *race) fetchThumbs(c *Root, r *Run, id, event string, seen map[int]bool, gen int) {
+	var e run.Event
+	if json.Unmarshal([]byte(event), &e) != nil || e.Epoch == nil || e.Epoch.Data == nil {
+		return
+	}
+	var ids []string
+	for _, x := range append(append([]int(nil), e.Epoch.Data.Top...), e.Epoch.Data.Bottom...) {
+		if !seen[x] {
+			seen[x] = true
+			ids = append(ids, fmt.Sprint(x))
+		}
+	}
+	if len(ids) == 0 {
+		return
+	}
+	code, text, err := fetchText("api/runs/"+id+"/thumbs?ids="+strings.Join(ids, ","), nil)
+	if err != nil || code != 200 {
+		return // the view then shows ids without pictures
+	}
+	c.receive(gen, r, message{typ: "batch", text: text})
 }
 
 // post sends a same-origin POST with a JSON body ("" for none).
