@@ -105,13 +105,18 @@ func packBV(dst []float32, tB bool, b []float32, ldb, pc, jc, kb, nb int) {
 			}
 			continue
 		}
+		if cols == vnr {
+			// An array assignment compiles to a few vector moves; copy
+			// would call memmove for every 64 bytes.
+			for l := 0; l < kb; l++ {
+				o := (pc+l)*ldb + jc + jr
+				*(*[vnr]float32)(p[l*vnr:]) = *(*[vnr]float32)(b[o : o+vnr])
+			}
+			continue
+		}
 		for l := 0; l < kb; l++ {
 			row := p[l*vnr : l*vnr+vnr]
 			src := b[(pc+l)*ldb+jc+jr:]
-			if cols == vnr {
-				copy(row, src[:vnr])
-				continue
-			}
 			copy(row, src[:cols])
 			clear(row[cols:])
 		}
