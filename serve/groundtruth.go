@@ -22,7 +22,6 @@ import (
 	"pada/core/groundtruth"
 	"pada/core/run"
 	"pada/core/space"
-	"pada/core/supernet"
 	"pada/core/train"
 )
 
@@ -344,7 +343,7 @@ func groundtruthReportCmd(args []string) error {
 // report writes a table's protocol and Stats to w.
 func report(w io.Writer, path string, t *groundtruth.Table) error {
 	p := t.Protocol
-	var shape supernet.Shape
+	var shape space.Shape
 	if err := json.Unmarshal(p.Shape, &shape); err != nil {
 		return fmt.Errorf("%s: line 2: protocol shape: %w", path, err)
 	}

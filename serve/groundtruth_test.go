@@ -13,7 +13,7 @@ import (
 	"pada/core/data"
 	"pada/core/groundtruth"
 	"pada/core/run"
-	"pada/core/supernet"
+	"pada/core/space"
 	"pada/core/train"
 )
 
@@ -25,7 +25,7 @@ func gtTiny(t *testing.T, out string) gtBuild {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.Shape = supernet.Shape{InC: 1, H: 8, W: 8, C: 2, N: 1, Classes: 4, Batch: 16}
+	c.Shape = space.Shape{InC: 1, H: 8, W: 8, C: 2, N: 1, Classes: 4, Batch: 16}
 	c.Data = run.Data{Name: "synthetic"}
 	c.Epochs = 1
 	c.Eval = run.Eval{Split: "eval", Archs: "unique", Images: 32}

@@ -32,7 +32,7 @@ func haveTorch(t *testing.T) {
 	}
 }
 
-func randomBatch(s supernet.Shape, n int, seed uint64) ([]float32, []int32) {
+func randomBatch(s space.Shape, n int, seed uint64) ([]float32, []int32) {
 	r := rand.New(rand.NewPCG(seed, 1))
 	x := make([]float32, n*s.InC*s.H*s.W)
 	for i := range x {
@@ -45,7 +45,7 @@ func randomBatch(s supernet.Shape, n int, seed uint64) ([]float32, []int32) {
 	return x, y
 }
 
-func export(t *testing.T, s supernet.Shape, n int, arch string, seed uint64) (*supernet.Net, *Probe, []byte) {
+func export(t *testing.T, s space.Shape, n int, arch string, seed uint64) (*supernet.Net, *Probe, []byte) {
 	t.Helper()
 	m, err := supernet.New(s, nn.NewCPU(2))
 	if err != nil {
@@ -95,16 +95,16 @@ var probeSeeds = map[string]uint64{"nb201-b16/4": 200}
 func TestPyTorchParity(t *testing.T) {
 	haveTorch(t)
 	script, _ := filepath.Abs("../../bench/torchref/parity.py")
-	nb := supernet.NB201
+	nb := space.NB201
 	nb.Batch = 16 // the paper's network; a smaller probe batch keeps CI quick
 	shapes := []struct {
 		name  string
-		s     supernet.Shape
+		s     space.Shape
 		archs []string
 	}{
-		{"mini", supernet.Mini, parityArchs},
+		{"mini", space.Mini, parityArchs},
 		{"nb201-b16", nb, parityArchs},
-		{"nb201", supernet.NB201, parityArchs[:1]},
+		{"nb201", space.NB201, parityArchs[:1]},
 	}
 	if testing.Short() {
 		shapes = shapes[:1]
@@ -154,7 +154,7 @@ func lastLine(b []byte) []byte {
 }
 
 func TestRoundTrip(t *testing.T) {
-	s := supernet.Shape{InC: 3, H: 8, W: 8, C: 4, N: 2, Classes: 5, Batch: 6}
+	s := space.Shape{InC: 3, H: 8, W: 8, C: 4, N: 2, Classes: 5, Batch: 6}
 	m, p, b := export(t, s, 6, parityArchs[0], 3)
 	back, err := supernet.New(s, nn.NewCPU(1))
 	if err != nil {
@@ -191,16 +191,16 @@ func TestRoundTrip(t *testing.T) {
 }
 
 func TestReadRefusesOtherShapes(t *testing.T) {
-	s := supernet.Shape{InC: 1, H: 8, W: 8, C: 4, N: 1, Classes: 5, Batch: 4}
+	s := space.Shape{InC: 1, H: 8, W: 8, C: 4, N: 1, Classes: 5, Batch: 4}
 	_, _, b := export(t, s, 4, parityArchs[1], 1)
 	for _, c := range []struct {
-		s    supernet.Shape
+		s    space.Shape
 		want string
 	}{
-		{supernet.Shape{InC: 1, H: 8, W: 8, C: 8, N: 1, Classes: 5, Batch: 4}, "has shape"},
-		{supernet.Shape{InC: 1, H: 8, W: 8, C: 4, N: 2, Classes: 5, Batch: 4}, "not a parameter"},
-		{supernet.Shape{InC: 1, H: 8, W: 8, C: 4, N: 1, Classes: 7, Batch: 4}, "has shape"},
-		{supernet.Shape{InC: 3, H: 8, W: 8, C: 4, N: 1, Classes: 5, Batch: 4}, "has shape"},
+		{space.Shape{InC: 1, H: 8, W: 8, C: 8, N: 1, Classes: 5, Batch: 4}, "has shape"},
+		{space.Shape{InC: 1, H: 8, W: 8, C: 4, N: 2, Classes: 5, Batch: 4}, "not a parameter"},
+		{space.Shape{InC: 1, H: 8, W: 8, C: 4, N: 1, Classes: 7, Batch: 4}, "has shape"},
+		{space.Shape{InC: 3, H: 8, W: 8, C: 4, N: 1, Classes: 5, Batch: 4}, "has shape"},
 	} {
 		m, _ := supernet.New(c.s, nn.NewCPU(1))
 		_, err := Read(bytes.NewReader(b), int64(len(b)), m)
@@ -209,7 +209,7 @@ func TestReadRefusesOtherShapes(t *testing.T) {
 		}
 	}
 	// A file with more cells than the net: an unknown key.
-	big := supernet.Shape{InC: 1, H: 8, W: 8, C: 4, N: 2, Classes: 5, Batch: 4}
+	big := space.Shape{InC: 1, H: 8, W: 8, C: 4, N: 2, Classes: 5, Batch: 4}
 	_, _, b2 := export(t, big, 4, parityArchs[1], 1)
 	m, _ := supernet.New(s, nn.NewCPU(1))
 	if _, err := Read(bytes.NewReader(b2), int64(len(b2)), m); err == nil || !strings.Contains(err.Error(), "not a parameter") {
@@ -218,7 +218,7 @@ func TestReadRefusesOtherShapes(t *testing.T) {
 }
 
 func TestReadCorrupt(t *testing.T) {
-	s := supernet.Shape{InC: 1, H: 8, W: 8, C: 4, N: 1, Classes: 5, Batch: 4}
+	s := space.Shape{InC: 1, H: 8, W: 8, C: 4, N: 1, Classes: 5, Batch: 4}
 	_, _, b := export(t, s, 4, parityArchs[1], 1)
 	m, _ := supernet.New(s, nn.NewCPU(1))
 	for _, cut := range []int{0, 10, len(b) / 2, len(b) - 10} {

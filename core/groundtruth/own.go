@@ -26,7 +26,7 @@ const magic = "# pada ground truth v1"
 // against the data and settings it claims.
 type Protocol struct {
 	Preset   string          `json:"preset"`
-	Shape    json.RawMessage `json:"shape"`     // the supernet.Shape, as written
+	Shape    json.RawMessage `json:"shape"`     // the space.Shape, as written
 	Data     string          `json:"data"`      // dataset name
 	DataHash string          `json:"data_hash"` // data.Set Hash of training and evaluation files
 	Epochs   int             `json:"epochs"`

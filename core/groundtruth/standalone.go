@@ -28,7 +28,7 @@ const MiniEpochs = 4
 const DataSeed = 0
 
 // MiniSchedule is the stand-alone training protocol of the table shipped
-// for the mini preset: the mini network (supernet.Mini) trained on one
+// for the mini preset: the mini network (space.Mini) trained on one
 // fixed path with the supernet's own optimiser (SGD, lr 0.05, momentum
 // 0.9, weight decay 2.5e-4, cosine annealing to zero, clipping at 5,
 // batch 64, no augmentation) for MiniEpochs epochs on all 8,000 default
@@ -187,7 +187,7 @@ func (s *Standalone) Train(ctx context.Context, a space.Arch, seed uint64) (Resu
 // ReLU, additions and biases are not counted. A convolution on an edge
 // whose output cannot reach the cell's output still counts, because the
 // network computes it, as NAS-Bench-201's counts do.
-func FLOPs(s supernet.Shape, a space.Arch) float64 {
+func FLOPs(s space.Shape, a space.Arch) float64 {
 	conv := func(cin, cout, k, h, w int) float64 { return float64(cin * cout * k * k * h * w) }
 	f := conv(s.InC, s.C, 3, s.H, s.W)
 	c, h, w := s.C, s.H, s.W

@@ -21,7 +21,7 @@ import (
 // architectures in a second.
 func tinyConfig() run.Config {
 	c, _ := run.Preset("mini")
-	c.Shape = supernet.Shape{InC: 1, H: 8, W: 8, C: 2, N: 1, Classes: 4, Batch: 16}
+	c.Shape = space.Shape{InC: 1, H: 8, W: 8, C: 2, N: 1, Classes: 4, Batch: 16}
 	c.Data = run.Data{Name: "synthetic"}
 	c.Epochs = 2
 	c.Eval = run.Eval{Split: "eval", Archs: "unique", Images: 32}
@@ -221,12 +221,12 @@ func TestFLOPs(t *testing.T) {
 		// Edge 0's convolution feeds only a none edge: it still runs.
 		{"|nor_conv_3x3~0|+|skip_connect~0|none~1|+|skip_connect~0|none~1|nor_conv_1x1~2|", base + c3 + c1},
 	} {
-		if got := groundtruth.FLOPs(supernet.Mini, mustParse(t, tc.arch)); got != tc.want {
+		if got := groundtruth.FLOPs(space.Mini, mustParse(t, tc.arch)); got != tc.want {
 			t.Errorf("FLOPs(%s) = %.0f, want %.0f", tc.arch, got, tc.want)
 		}
 	}
 	// Cells repeat per stage.
-	s := supernet.Mini
+	s := space.Mini
 	s.N = 3
 	a := mustParse(t, "|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|none~2|")
 	if got, want := groundtruth.FLOPs(s, a), float64(base+3*c3); got != want {
@@ -239,7 +239,7 @@ func TestMiniSchedule(t *testing.T) {
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if c.Shape != supernet.Mini || c.Data.Name != "fashion16" || c.Preset != "mini" {
+	if c.Shape != space.Mini || c.Data.Name != "fashion16" || c.Preset != "mini" {
 		t.Errorf("schedule is for %+v on %q (preset %q), want the mini shape on fashion16", c.Shape, c.Data.Name, c.Preset)
 	}
 	if c.Epochs != groundtruth.MiniEpochs || c.Data.ValFrac != 0 || c.Eval.Split != "eval" || c.Eval.Images != 0 {

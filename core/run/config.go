@@ -13,7 +13,6 @@ import (
 	"strings"
 
 	"pada/core/space"
-	"pada/core/supernet"
 )
 
 // Version is the Config format this code reads and writes.
@@ -22,19 +21,19 @@ const Version = 1
 // Config is everything that determines a run. The same Config and seed give
 // the same numbers on the same backend.
 type Config struct {
-	Version     int            `json:"version"`
-	Preset      string         `json:"preset,omitempty"` // informational: the preset it started from
-	Shape       supernet.Shape `json:"shape"`
-	Data        Data           `json:"data"`
-	Epochs      int            `json:"epochs"`
-	LR          float64        `json:"lr"`
-	Momentum    float64        `json:"momentum"`
-	WeightDecay float64        `json:"weight_decay"`
-	Clip        float64        `json:"clip"` // global gradient-norm clipping; 0 = off
-	Seed        uint64         `json:"seed"`
-	Sampler     Sampler        `json:"sampler"`
-	Eval        Eval           `json:"eval"`
-	Events      Events         `json:"events"`
+	Version     int         `json:"version"`
+	Preset      string      `json:"preset,omitempty"` // informational: the preset it started from
+	Shape       space.Shape `json:"shape"`
+	Data        Data        `json:"data"`
+	Epochs      int         `json:"epochs"`
+	LR          float64     `json:"lr"`
+	Momentum    float64     `json:"momentum"`
+	WeightDecay float64     `json:"weight_decay"`
+	Clip        float64     `json:"clip"` // global gradient-norm clipping; 0 = off
+	Seed        uint64      `json:"seed"`
+	Sampler     Sampler     `json:"sampler"`
+	Eval        Eval        `json:"eval"`
+	Events      Events      `json:"events"`
 }
 
 // Data selects the dataset and how it is split.
@@ -106,7 +105,7 @@ func Preset(name string) (Config, error) {
 	}
 	switch name {
 	case "mini":
-		c.Shape = supernet.Mini
+		c.Shape = space.Mini
 		c.Data = Data{Name: "fashion16", ValFrac: 0.1}
 		c.Epochs = 10
 		// Rank a seeded sample of the classes in the shipped ground-truth
@@ -115,7 +114,7 @@ func Preset(name string) (Config, error) {
 		// but a supernet's inherited-weight accuracy is a cheap proxy.
 		c.Eval = Eval{Split: "eval", Archs: "sample:100", Images: 1000, Truth: "default"}
 	case "nb201":
-		c.Shape = supernet.NB201
+		c.Shape = space.NB201
 		c.Data = Data{Name: "cifar10", Dir: "cifar-10-batches-bin", ValFrac: 0.5, Augment: true}
 		c.Epochs = 250
 		// The NAS-Bench-201 table is not shipped: the user points at a copy.

@@ -4,14 +4,15 @@ import (
 	"testing"
 
 	"pada/core/nn"
+	"pada/core/space"
 )
 
 // BenchmarkStep times one forward and backward pass of a mixed path.
 func BenchmarkStep(b *testing.B) {
 	for _, c := range []struct {
 		name string
-		s    Shape
-	}{{"mini", Mini}} {
+		s    space.Shape
+	}{{"mini", space.Mini}} {
 		b.Run(c.name, func(b *testing.B) {
 			m, _ := New(c.s, nn.NewCPU(1))
 			m.Init(1)

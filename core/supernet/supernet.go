@@ -19,54 +19,6 @@ import (
 	"pada/core/space"
 )
 
-// Shape is the size of a supernet and of its input.
-type Shape struct {
-	InC     int `json:"in_channels"` // input channels (1 for Fashion-MNIST, 3 for CIFAR)
-	H       int `json:"height"`      // input height
-	W       int `json:"width"`       // input width
-	C       int `json:"channels"`    // channels of the first stage (doubled at each reduction)
-	N       int `json:"cells"`       // search cells per stage
-	Classes int `json:"classes"`
-	Batch   int `json:"batch"` // largest batch the network is sized for
-}
-
-// Mini is the in-browser default: Fashion-MNIST at 16x16, C=8, N=1.
-var Mini = Shape{InC: 1, H: 16, W: 16, C: 8, N: 1, Classes: 10, Batch: 64}
-
-// NB201 is the paper's network on CIFAR-10.
-var NB201 = Shape{InC: 3, H: 32, W: 32, C: 16, N: 5, Classes: 10, Batch: 256}
-
-// Validate reports a shape the network cannot be built for, naming the field.
-func (s Shape) Validate() error {
-	pos := []struct {
-		name string
-		v    int
-	}{{"in_channels", s.InC}, {"height", s.H}, {"width", s.W}, {"channels", s.C}, {"cells", s.N}, {"classes", s.Classes}, {"batch", s.Batch}}
-	for _, f := range pos {
-		if f.v < 1 {
-			return fmt.Errorf("shape: %s = %d, must be at least 1", f.name, f.v)
-		}
-	}
-	if s.Classes < 2 {
-		return fmt.Errorf("shape: classes = %d, must be at least 2", s.Classes)
-	}
-	// Two stride-2 reductions: the conv branch rounds up and the pooled
-	// shortcut rounds down, so both sizes must stay even through both.
-	for _, d := range []struct {
-		name string
-		v    int
-	}{{"height", s.H}, {"width", s.W}} {
-		if d.v%4 != 0 {
-			return fmt.Errorf("shape: %s = %d cannot pass the two stride-2 reductions: it must be a multiple of 4", d.name, d.v)
-		}
-	}
-	const maxElems = 1 << 31
-	if float64(s.C)*4*float64(s.Batch)*float64(s.H)*float64(s.W)*9 > maxElems {
-		return fmt.Errorf("shape: channels %d x batch %d x %dx%d is too large for one buffer", s.C, s.Batch, s.H, s.W)
-	}
-	return nil
-}
-
 // Tensor names a parameter: a slice [Off, Off+Len) of Net.Params (and of
 // Net.Grads) with PyTorch's key and shape.
 type Tensor struct {
@@ -101,7 +53,7 @@ type layer struct {
 
 // Net is a supernet with its parameters, gradients and activations.
 type Net struct {
-	shape   Shape
+	shape   space.Shape
 	be      nn.Backend
 	Params  []float32
 	Grads   []float32
@@ -131,7 +83,7 @@ type Reserver interface{ Reserve(colLen int) }
 
 // New builds a supernet of the given shape on a backend. Its parameters are
 // zero until Init or a load.
-func New(s Shape, be nn.Backend) (*Net, error) {
+func New(s space.Shape, be nn.Backend) (*Net, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
@@ -247,7 +199,7 @@ func (m *Net) alloc() {
 }
 
 // Shape reports the network's shape.
-func (m *Net) Shape() Shape { return m.shape }
+func (m *Net) Shape() space.Shape { return m.shape }
 
 // Backend reports the backend the network computes on.
 func (m *Net) Backend() nn.Backend { return m.be }

@@ -11,9 +11,9 @@ import (
 	"pada/core/space"
 )
 
-var tiny = Shape{InC: 2, H: 8, W: 8, C: 3, N: 1, Classes: 4, Batch: 5}
+var tiny = space.Shape{InC: 2, H: 8, W: 8, C: 3, N: 1, Classes: 4, Batch: 5}
 
-func batch(s Shape, n int, seed uint64) ([]float32, []int32) {
+func batch(s space.Shape, n int, seed uint64) ([]float32, []int32) {
 	r := rand.New(rand.NewPCG(seed, 1))
 	x := make([]float32, n*s.InC*s.H*s.W)
 	for i := range x {
@@ -48,9 +48,9 @@ var testArchs = []string{
 
 func TestParamCount(t *testing.T) {
 	for _, c := range []struct {
-		s    Shape
+		s    space.Shape
 		want int
-	}{{NB201, 1692474}} {
+	}{{space.NB201, 1692474}} {
 		m, err := New(c.s, nn.NewCPU(1))
 		if err != nil {
 			t.Fatal(err)
@@ -63,15 +63,15 @@ func TestParamCount(t *testing.T) {
 
 func TestShapeErrors(t *testing.T) {
 	for _, c := range []struct {
-		s    Shape
+		s    space.Shape
 		want string
 	}{
-		{Shape{InC: 1, H: 2, W: 16, C: 8, N: 1, Classes: 10, Batch: 4}, "height = 2"},
-		{Shape{InC: 1, H: 16, W: 18, C: 8, N: 1, Classes: 10, Batch: 4}, "width = 18"},
-		{Shape{InC: 1, H: 16, W: 16, C: 0, N: 1, Classes: 10, Batch: 4}, "channels = 0"},
-		{Shape{InC: 1, H: 16, W: 16, C: 8, N: 1, Classes: 1, Batch: 4}, "classes = 1"},
-		{Shape{InC: 1, H: 16, W: 16, C: 8, N: 0, Classes: 10, Batch: 4}, "cells = 0"},
-		{Shape{InC: 1, H: 16, W: 16, C: 8, N: 1, Classes: 10, Batch: 0}, "batch = 0"},
+		{space.Shape{InC: 1, H: 2, W: 16, C: 8, N: 1, Classes: 10, Batch: 4}, "height = 2"},
+		{space.Shape{InC: 1, H: 16, W: 18, C: 8, N: 1, Classes: 10, Batch: 4}, "width = 18"},
+		{space.Shape{InC: 1, H: 16, W: 16, C: 0, N: 1, Classes: 10, Batch: 4}, "channels = 0"},
+		{space.Shape{InC: 1, H: 16, W: 16, C: 8, N: 1, Classes: 1, Batch: 4}, "classes = 1"},
+		{space.Shape{InC: 1, H: 16, W: 16, C: 8, N: 0, Classes: 10, Batch: 4}, "cells = 0"},
+		{space.Shape{InC: 1, H: 16, W: 16, C: 8, N: 1, Classes: 10, Batch: 0}, "batch = 0"},
 	} {
 		_, err := New(c.s, nn.NewCPU(1))
 		if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -179,7 +179,7 @@ func TestDeterministicAcrossThreads(t *testing.T) {
 }
 
 func TestStepAllocatesNothing(t *testing.T) {
-	for _, s := range []Shape{Mini, tiny} {
+	for _, s := range []space.Shape{space.Mini, tiny} {
 		t.Run(fmt.Sprint(s), func(t *testing.T) {
 			m, _ := New(s, nn.NewCPU(2))
 			m.Init(1)

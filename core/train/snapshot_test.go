@@ -44,7 +44,7 @@ func newFixture(t testing.TB, c run.Config) fixture {
 }
 
 // net makes a fresh, initialised net for shape on its own backend.
-func (f fixture) net(t testing.TB, shape supernet.Shape) *supernet.Net {
+func (f fixture) net(t testing.TB, shape space.Shape) *supernet.Net {
 	t.Helper()
 	be := nn.NewCPU(1)
 	t.Cleanup(be.Close)
@@ -390,7 +390,7 @@ func TestSnapshotSizeMini(t *testing.T) {
 func fuzzFixture(t testing.TB) fixture {
 	t.Helper()
 	c := tinyConfig("pa", "da")
-	c.Shape = supernet.Shape{InC: 1, H: 4, W: 4, C: 1, N: 1, Classes: 2, Batch: 4}
+	c.Shape = space.Shape{InC: 1, H: 4, W: 4, C: 1, N: 1, Classes: 2, Batch: 4}
 	c.Epochs = 2
 	c.Eval.List = c.Eval.List[:2]
 	sets, err := BuildSets(c, Synthetic(15, 1, 4, 4, 2, 0), Synthetic(4, 1, 4, 4, 2, 1))

@@ -14,7 +14,7 @@ import (
 
 func tinyConfig(path, data string) run.Config {
 	c, _ := run.Preset("mini")
-	c.Shape = supernet.Shape{InC: 1, H: 8, W: 8, C: 4, N: 1, Classes: 4, Batch: 16}
+	c.Shape = space.Shape{InC: 1, H: 8, W: 8, C: 4, N: 1, Classes: 4, Batch: 16}
 	c.Data = run.Data{Name: "synthetic", ValFrac: 0.2}
 	c.Epochs = 3
 	c.Sampler.Path, c.Sampler.Data = path, data

@@ -38,9 +38,9 @@ func main() {
 	engine := flag.String("engine", "go", "name to report")
 	archList := flag.String("archs", "|nor_conv_3x3~0|+|nor_conv_1x1~0|avg_pool_3x3~1|+|skip_connect~0|none~1|nor_conv_3x3~2|", "comma-separated NB201 arch strings, trained in turn")
 	flag.Parse()
-	s := supernet.Mini
+	s := space.Mini
 	if *shapeName == "nb201" {
-		s = supernet.NB201
+		s = space.NB201
 	}
 	be := nn.NewCPU(*threads)
 	m, err := supernet.New(s, be)
