@@ -295,9 +295,13 @@ func (c *Root) GVChart() string {
 // RankChart is predicted vs ground-truth accuracy with Kendall tau.
 func (c *Root) RankChart() string {
 	title := "Ranking: supernet vs ground truth"
-	truth := false
+	truth, ranked := false, false
 	for _, r := range c.Runs {
 		truth = truth || r.HasTruth()
+		ranked = ranked || len(r.Ranked) > 0
+	}
+	if !ranked {
+		truth = c.HaveTruth // nothing ranked yet: say what will be compared
 	}
 	if !truth {
 		title = "Ranking: supernet accuracy (no ground truth)"
@@ -486,9 +490,9 @@ func (c *Root) BackendNote() string {
 	case n.OK:
 		return fmt.Sprintf("native server ready: %d cores, %s backend", n.Cores, n.Backend)
 	case c.State.Backend == "native":
-		return "no native server answers (" + n.Err + "): runs will train in this tab. Start one with `go run ./serve`."
+		return "no native server answers (" + n.Err + "): runs will train in this tab. Start one with: go run ./serve"
 	}
-	return "no native server (start one with `go run ./serve`)"
+	return "no native server (start one with: go run ./serve)"
 }
 
 // UseNative reports whether a race started now trains on the native
