@@ -293,14 +293,16 @@ func (s State) Configs(truth bool) ([]run.Config, error) {
 		if truth {
 			base.Eval.Truth = "default"
 		}
-		// A step event per ~2% of training keeps charts smooth without
-		// flooding the page.
+		// About 150 step events per run keep charts smooth without
+		// flooding the page (the worker batches them by time anyway), and
+		// the first one arrives after a step or two, not after 2% of the
+		// run, so a class sees training start at once.
 		n := s.Train
 		if n == 0 {
 			n = MaxTrain
 		}
 		steps := max(1, int(float64(n)*(1-base.Data.ValFrac))/s.Batch) * s.Epochs
-		base.Events.StepEvery = max(1, steps/60)
+		base.Events.StepEvery = max(1, steps/150)
 	}
 	var out []run.Config
 	for _, r := range s.Runs {
