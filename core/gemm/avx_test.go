@@ -11,21 +11,10 @@ func init() {
 	if !hasAVX {
 		return
 	}
-	ws := newWorkspace()
 	impls = append(impls, struct {
 		name string
 		f    sgemmFunc
-	}{"avx", func(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-		checkArgs(tA, tB, m, n, k, a, lda, b, ldb, c, ldc)
-		if m == 0 || n == 0 {
-			return
-		}
-		if alpha == 0 || k == 0 {
-			scale(m, n, beta, c, ldc)
-			return
-		}
-		avxGemm(ws, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-	}})
+	}{"avx", guarded(newWorkspace(), avxGemm)})
 }
 
 // TestAVXBlocks crosses the AVX2 path's own block boundaries.

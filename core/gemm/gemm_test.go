@@ -105,7 +105,13 @@ var impls = []struct {
 	f    sgemmFunc
 }{
 	{"Sgemm", Sgemm},
-	{"blocked", func(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	{"blocked", guarded(testWS, blocked)},
+}
+
+// guarded gives a kernel that expects m, n, k > 0 and alpha != 0 Sgemm's
+// argument checks and trivial cases, with ws as its scratch.
+func guarded(ws *workspace, f func(ws *workspace, tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)) sgemmFunc {
+	return func(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 		checkArgs(tA, tB, m, n, k, a, lda, b, ldb, c, ldc)
 		if m == 0 || n == 0 {
 			return
@@ -114,8 +120,8 @@ var impls = []struct {
 			scale(m, n, beta, c, ldc)
 			return
 		}
-		blocked(testWS, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-	}},
+		f(ws, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	}
 }
 
 func (p *problem) runWith(f sgemmFunc, c []float32) {
