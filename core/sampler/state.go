@@ -2,11 +2,11 @@ package sampler
 
 import (
 	"encoding"
-	"encoding/binary"
 	"fmt"
 	"math"
 
 	"pada/core/space"
+	"pada/core/wire"
 )
 
 // State is a sampler whose whole state can be written out and read back,
@@ -43,60 +43,53 @@ const (
 )
 
 // MarshalBinary implements State: Uniform has no state beyond its tag.
-func (Uniform) MarshalBinary() ([]byte, error) { return appendTag(nil, tagUniform), nil }
+func (Uniform) MarshalBinary() ([]byte, error) { return tagOnly(tagUniform), nil }
 
 // UnmarshalBinary implements State.
 func (Uniform) UnmarshalBinary(b []byte) error {
-	d := stateDecoder{b: b}
-	d.tag(tagUniform)
-	return d.finish()
+	d := newDecoder(b)
+	d.Tag(tagUniform, "state")
+	return d.Finish()
 }
 
 // MarshalBinary implements State: FairNAS has no state beyond its tag.
-func (*FairNAS) MarshalBinary() ([]byte, error) { return appendTag(nil, tagFairNAS), nil }
+func (*FairNAS) MarshalBinary() ([]byte, error) { return tagOnly(tagFairNAS), nil }
 
 // UnmarshalBinary implements State.
 func (*FairNAS) UnmarshalBinary(b []byte) error {
-	d := stateDecoder{b: b}
-	d.tag(tagFairNAS)
-	return d.finish()
+	d := newDecoder(b)
+	d.Tag(tagFairNAS, "state")
+	return d.Finish()
 }
 
 // MarshalBinary implements State: the mode, the distribution and the
 // epoch's running scores.
 func (p *PA) MarshalBinary() ([]byte, error) {
-	b := appendTag(nil, tagPA)
-	b = appendBool(b, p.perEdge)
-	for e := range space.NumEdges {
-		for o := range space.NumOps {
-			b = appendF64(b, p.pi[e][o])
-		}
+	var e wire.Encoder
+	e.Text(tagPA)
+	e.Bool(p.perEdge)
+	for i := range p.pi {
+		e.F64s(p.pi[i][:])
 	}
-	for e := range space.NumEdges {
-		for o := range space.NumOps {
-			b = appendF64(b, p.score[e][o])
-		}
+	for i := range p.score {
+		e.F64s(p.score[i][:])
 	}
-	return b, nil
+	return e.B, nil
 }
 
 // UnmarshalBinary implements State; the state must be for p's mode.
 func (p *PA) UnmarshalBinary(b []byte) error {
-	d := stateDecoder{b: b}
-	d.tag(tagPA)
-	perEdge := d.bool()
+	d := newDecoder(b)
+	d.Tag(tagPA, "state")
+	perEdge := d.Bool()
 	var pi, score [space.NumEdges][space.NumOps]float64
 	for e := range pi {
-		for o := range pi[e] {
-			pi[e][o] = d.f64()
-		}
+		copy(pi[e][:], d.F64s(space.NumOps))
 	}
 	for e := range score {
-		for o := range score[e] {
-			score[e][o] = d.f64()
-		}
+		copy(score[e][:], d.F64s(space.NumOps))
 	}
-	if err := d.finish(); err != nil {
+	if err := d.Finish(); err != nil {
 		return err
 	}
 	if perEdge != p.perEdge {
@@ -115,23 +108,24 @@ func paMode(perEdge bool) string {
 
 // MarshalBinary implements State: the fixed architecture.
 func (f Fixed) MarshalBinary() ([]byte, error) {
-	b := appendTag(nil, tagFixed)
+	var e wire.Encoder
+	e.Text(tagFixed)
 	for _, op := range f.Arch {
-		b = append(b, byte(op))
+		e.Byte(byte(op))
 	}
-	return b, nil
+	return e.B, nil
 }
 
 // UnmarshalBinary implements State. Fixed is a value whose only state is
 // its architecture, so it can only check that the state names the same one.
 func (f Fixed) UnmarshalBinary(b []byte) error {
-	d := stateDecoder{b: b}
-	d.tag(tagFixed)
+	d := newDecoder(b)
+	d.Tag(tagFixed, "state")
 	var a space.Arch
 	for e := range a {
-		a[e] = space.Op(d.byte())
+		a[e] = space.Op(d.Byte())
 	}
-	if err := d.finish(); err != nil {
+	if err := d.Finish(); err != nil {
 		return err
 	}
 	if a != f.Arch {
@@ -142,15 +136,18 @@ func (f Fixed) UnmarshalBinary(b []byte) error {
 
 // MarshalBinary implements State: the number of examples.
 func (s *Shuffle) MarshalBinary() ([]byte, error) {
-	return binary.AppendUvarint(appendTag(nil, tagShuffle), uint64(s.n)), nil
+	var e wire.Encoder
+	e.Text(tagShuffle)
+	e.Uvarint(uint64(s.n))
+	return e.B, nil
 }
 
 // UnmarshalBinary implements State; the state must be for as many examples.
 func (s *Shuffle) UnmarshalBinary(b []byte) error {
-	d := stateDecoder{b: b}
-	d.tag(tagShuffle)
-	n := d.uvarint()
-	if err := d.finish(); err != nil {
+	d := newDecoder(b)
+	d.Tag(tagShuffle, "state")
+	n := d.Uvarint()
+	if err := d.Finish(); err != nil {
 		return err
 	}
 	if n != uint64(s.n) {
@@ -173,15 +170,12 @@ const (
 // the epoch's draw counts.
 func (d *DA) MarshalBinary() ([]byte, error) {
 	n := len(d.q)
-	b := appendTag(make([]byte, 0, 16+17*n), tagDA)
-	b = binary.AppendUvarint(b, uint64(n))
-	b = appendBool(b, d.first)
-	for _, s := range d.score {
-		b = appendF64(b, s)
-	}
-	for _, q := range d.q {
-		b = appendF64(b, q)
-	}
+	e := wire.Encoder{B: make([]byte, 0, 16+17*n)}
+	e.Text(tagDA)
+	e.Uvarint(uint64(n))
+	e.Bool(d.first)
+	e.F64s(d.score)
+	e.F64s(d.q)
 	kind := cumRaw
 	switch {
 	case isZero(d.cum):
@@ -189,48 +183,46 @@ func (d *DA) MarshalBinary() ([]byte, error) {
 	case isPrefixSum(d.cum, d.q):
 		kind = cumPrefix
 	}
-	b = append(b, byte(kind))
+	e.Byte(byte(kind))
 	if kind == cumRaw {
-		for _, c := range d.cum {
-			b = appendF64(b, c)
-		}
+		e.F64s(d.cum)
 	}
 	for _, k := range d.drawn {
-		b = binary.AppendUvarint(b, uint64(uint32(k)))
+		e.Uvarint(uint64(uint32(k)))
 	}
-	return b, nil
+	return e.B, nil
 }
 
 // UnmarshalBinary implements State; the state must be for as many examples.
 func (d *DA) UnmarshalBinary(b []byte) error {
-	dec := stateDecoder{b: b}
-	dec.tag(tagDA)
-	n := dec.uvarint()
-	if dec.err == nil && n != uint64(len(d.q)) {
+	dec := newDecoder(b)
+	dec.Tag(tagDA, "state")
+	n := dec.Uvarint()
+	if dec.Err() == nil && n != uint64(len(d.q)) {
 		return fmt.Errorf("sampler: DA state is for %d examples, the sampler has %d", n, len(d.q))
 	}
-	first := dec.bool()
-	score := dec.f64s(len(d.q))
-	q := dec.f64s(len(d.q))
+	first := dec.Bool()
+	score := dec.F64s(len(d.q))
+	q := dec.F64s(len(d.q))
 	cum := make([]float64, len(d.q))
-	switch kind := dec.byte(); kind {
+	switch kind := dec.Byte(); kind {
 	case cumZero:
 	case cumPrefix:
 		prefixSum(cum, q)
 	case cumRaw:
-		copy(cum, dec.f64s(len(d.q)))
+		copy(cum, dec.F64s(len(d.q)))
 	default:
-		dec.failf("cumulative distribution kind %d", kind)
+		dec.Failf("cumulative distribution kind %d", kind)
 	}
 	drawn := make([]int32, len(d.q))
 	for i := range drawn {
-		k := dec.uvarint()
+		k := dec.Uvarint()
 		if k > math.MaxInt32 {
-			dec.failf("draw count %d of example %d", k, i)
+			dec.Failf("draw count %d of example %d", k, i)
 		}
 		drawn[i] = int32(k)
 	}
-	if err := dec.finish(); err != nil {
+	if err := dec.Finish(); err != nil {
 		return err
 	}
 	d.first = first
@@ -271,123 +263,14 @@ func isPrefixSum(cum, q []float64) bool {
 	return true
 }
 
-func appendTag(b []byte, tag string) []byte {
-	b = append(b, byte(len(tag)))
-	return append(b, tag...)
+// tagOnly is the state of a sampler that has none beyond its kind.
+func tagOnly(tag string) []byte {
+	var e wire.Encoder
+	e.Text(tag)
+	return e.B
 }
 
-func appendBool(b []byte, v bool) []byte {
-	if v {
-		return append(b, 1)
-	}
-	return append(b, 0)
-}
-
-func appendF64(b []byte, v float64) []byte {
-	return binary.LittleEndian.AppendUint64(b, math.Float64bits(v))
-}
-
-// stateDecoder reads a state encoding; the first error sticks and names
-// the byte offset where it happened.
-type stateDecoder struct {
-	b   []byte
-	off int
-	err error
-}
-
-func (d *stateDecoder) failf(format string, args ...any) {
-	if d.err == nil {
-		d.err = fmt.Errorf("sampler: state byte %d: %s", d.off, fmt.Sprintf(format, args...))
-	}
-}
-
-// take returns the next n bytes, or nil (with the error set) if there are
-// fewer.
-func (d *stateDecoder) take(n int) []byte {
-	if d.err != nil {
-		return nil
-	}
-	if n < 0 || n > len(d.b)-d.off {
-		d.failf("truncated: want %d bytes, %d left", n, len(d.b)-d.off)
-		return nil
-	}
-	p := d.b[d.off : d.off+n]
-	d.off += n
-	return p
-}
-
-func (d *stateDecoder) tag(want string) {
-	n := d.take(1)
-	if n == nil {
-		return
-	}
-	got := d.take(int(n[0]))
-	if got != nil && string(got) != want {
-		d.off -= len(got) + 1
-		d.failf("state is %q, want %q", got, want)
-	}
-}
-
-func (d *stateDecoder) byte() byte {
-	if p := d.take(1); p != nil {
-		return p[0]
-	}
-	return 0
-}
-
-func (d *stateDecoder) bool() bool {
-	switch v := d.byte(); v {
-	case 0:
-		return false
-	case 1:
-		return true
-	default:
-		d.off--
-		d.failf("boolean %d", v)
-		return false
-	}
-}
-
-func (d *stateDecoder) f64() float64 {
-	if p := d.take(8); p != nil {
-		return math.Float64frombits(binary.LittleEndian.Uint64(p))
-	}
-	return 0
-}
-
-// f64s reads n float64s; it returns nil on error.
-func (d *stateDecoder) f64s(n int) []float64 {
-	p := d.take(8 * n)
-	if p == nil {
-		return nil
-	}
-	v := make([]float64, n)
-	for i := range v {
-		v[i] = math.Float64frombits(binary.LittleEndian.Uint64(p[8*i:]))
-	}
-	return v
-}
-
-func (d *stateDecoder) uvarint() uint64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(d.b[d.off:])
-	if n <= 0 {
-		d.failf("bad or truncated varint")
-		return 0
-	}
-	d.off += n
-	return v
-}
-
-// finish reports the first error, or trailing bytes.
-func (d *stateDecoder) finish() error {
-	if d.err == nil && d.off != len(d.b) {
-		d.failf("%d trailing bytes", len(d.b)-d.off)
-	}
-	if d.err == nil {
-		return nil
-	}
-	return d.err
+// newDecoder reads a state; its errors name the byte offset.
+func newDecoder(b []byte) *wire.Decoder {
+	return wire.NewDecoder(b, 0, func(off int64) string { return fmt.Sprintf("sampler: state byte %d", off) })
 }

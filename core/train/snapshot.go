@@ -40,6 +40,7 @@ import (
 	"pada/core/sampler"
 	"pada/core/space"
 	"pada/core/supernet"
+	"pada/core/wire"
 )
 
 const snapshotMagic = "pada session v1\n"
@@ -93,72 +94,72 @@ func (s *Session) Save(w io.Writer) error {
 		return fmt.Errorf("train: save: random generator: %w", err)
 	}
 
-	var e enc
+	var e wire.Encoder
 	sw := sectionWriter{w: w}
 	sw.put("config", cfg)
 
-	e.uint(uint64(t.net.NumParams()))
-	e.uint(uint64(len(t.net.Tensors)))
-	e.uint(uint64(t.train.Len()))
-	e.uint(uint64(imagesLen(t.val)))
-	e.uint(uint64(s.ev.Images()))
-	e.uint(uint64(len(s.archs)))
-	e.u64(hashArchs(s.archs))
-	e.u64(hashFloats(s.truth))
-	e.str(s.backend)
-	sw.put("run", e.take())
+	e.Uvarint(uint64(t.net.NumParams()))
+	e.Uvarint(uint64(len(t.net.Tensors)))
+	e.Uvarint(uint64(t.train.Len()))
+	e.Uvarint(uint64(imagesLen(t.val)))
+	e.Uvarint(uint64(s.ev.Images()))
+	e.Uvarint(uint64(len(s.archs)))
+	e.U64(hashArchs(s.archs))
+	e.U64(hashFloats(s.truth))
+	e.Text(s.backend)
+	sw.put("run", e.Take())
 
-	e.u64(uint64(time.Since(s.start)))
-	e.f64(s.trainSec)
-	e.f64(s.rankStart)
-	sw.put("clock", e.take())
+	e.U64(uint64(time.Since(s.start)))
+	e.F64(s.trainSec)
+	e.F64(s.rankStart)
+	sw.put("clock", e.Take())
 
-	e.bool(s.done)
-	e.uint(uint64(s.next))
-	e.uint(uint64(s.rankEvery))
-	e.f64(s.lastVal)
-	e.f64s(s.pred)
-	sw.put("session", e.take())
+	e.Bool(s.done)
+	e.Uvarint(uint64(s.next))
+	e.Uvarint(uint64(s.rankEvery))
+	e.F64(s.lastVal)
+	e.CountedF64s(s.pred)
+	sw.put("session", e.Take())
 
-	e.uint(uint64(t.epoch))
-	e.uint(uint64(t.step))
-	e.uint(uint64(t.pos))
-	e.f64(t.lr)
-	e.f64(t.stepLoss)
-	e.f64(t.epochLoss)
+	e.Uvarint(uint64(t.epoch))
+	e.Uvarint(uint64(t.step))
+	e.Uvarint(uint64(t.pos))
+	e.F64(t.lr)
+	e.F64(t.stepLoss)
+	e.F64(t.epochLoss)
 	for _, v := range []int{t.stepHit, t.epochHit, t.stepN, t.epochN} {
-		e.uint(uint64(v))
+		e.Uvarint(uint64(v))
 	}
 	for _, op := range t.lastArch {
-		e.b = append(e.b, byte(op))
+		e.Byte(byte(op))
 	}
-	e.bytes(rngState)
-	e.uint(uint64(len(t.order)))
+	e.Bytes(rngState)
+	e.Uvarint(uint64(len(t.order)))
 	for _, i := range t.order {
-		e.uint(uint64(i))
+		e.Uvarint(uint64(i))
 	}
-	sw.put("trainer", e.take())
+	sw.put("trainer", e.Take())
 
-	e.f32s(t.net.Params)
-	sw.put("params", e.take())
-	e.f32s(t.vel)
-	sw.put("velocity", e.take())
+	e.CountedF32s(t.net.Params)
+	sw.put("params", e.Take())
+	e.CountedF32s(t.vel)
+	sw.put("velocity", e.Take())
 
-	e.uint(uint64(len(t.net.Tensors)))
+	e.Uvarint(uint64(len(t.net.Tensors)))
 	for i := range t.net.Tensors {
-		e.bool(t.net.Touched(i))
+		e.Bool(t.net.Touched(i))
 	}
-	sw.put("touched", e.take())
+	sw.put("touched", e.Take())
 
 	// Between epochs the window is empty and its sums are all zero.
-	e.uint(uint64(t.gv.t))
-	e.f64(t.gv.sq)
+	e.Uvarint(uint64(t.gv.t))
+	e.F64(t.gv.sq)
 	if t.gv.t > 0 {
-		e.f64s(t.gv.sum)
+		e.CountedF64s(t.gv.sum)
 	} else {
-		e.f64s(nil)
+		e.CountedF64s(nil)
 	}
-	sw.put("gradvar", e.take())
+	sw.put("gradvar", e.Take())
 
 	sw.put("path", pathState)
 	sw.put("data", dataState)
@@ -215,91 +216,91 @@ func (s *Session) restore(secs map[string]section) error {
 		{"architectures", len(s.archs)},
 	}
 	for _, c := range checks {
-		if got := d.uint(); d.err == nil && got != uint64(c.want) {
+		if got := d.Uvarint(); d.Err() == nil && got != uint64(c.want) {
 			return fmt.Errorf("the snapshot has %d %s, this run %d", got, c.what, c.want)
 		}
 	}
-	if h := d.u64(); d.err == nil && h != hashArchs(s.archs) {
+	if h := d.U64(); d.Err() == nil && h != hashArchs(s.archs) {
 		return errors.New("the snapshot ranks other architectures (same number, other list or order)")
 	}
-	if h := d.u64(); d.err == nil && h != hashFloats(s.truth) {
+	if h := d.U64(); d.Err() == nil && h != hashFloats(s.truth) {
 		return errors.New("the snapshot has another ground truth for the architectures")
 	}
-	d.str() // the backend it ran on: informational
-	if err := d.finish(); err != nil {
+	d.Text() // the backend it ran on: informational
+	if err := d.Finish(); err != nil {
 		return err
 	}
 
 	d = secs["clock"].decoder("clock")
-	elapsed := time.Duration(d.u64())
-	trainSec, rankStart := d.f64(), d.f64()
-	if err := d.finish(); err != nil {
+	elapsed := time.Duration(d.U64())
+	trainSec, rankStart := d.F64(), d.F64()
+	if err := d.Finish(); err != nil {
 		return err
 	}
 
 	d = secs["session"].decoder("session")
-	done := d.bool()
-	next := d.int(len(s.archs), "next architecture")
-	if rankEvery := d.uint(); d.err == nil && rankEvery != uint64(s.rankEvery) {
-		d.failf("ranking reports every %d architectures, this run every %d", rankEvery, s.rankEvery)
+	done := d.Bool()
+	next := d.Int(len(s.archs), "next architecture")
+	if rankEvery := d.Uvarint(); d.Err() == nil && rankEvery != uint64(s.rankEvery) {
+		d.Failf("ranking reports every %d architectures, this run every %d", rankEvery, s.rankEvery)
 	}
-	lastVal := d.f64()
-	pred := d.f64s(len(s.archs), "predictions")
-	if d.err == nil && len(pred) != next {
-		d.failf("%d predictions for %d architectures evaluated", len(pred), next)
+	lastVal := d.F64()
+	pred := d.CountedF64s(len(s.archs), "predictions")
+	if d.Err() == nil && len(pred) != next {
+		d.Failf("%d predictions for %d architectures evaluated", len(pred), next)
 	}
-	if err := d.finish(); err != nil {
+	if err := d.Finish(); err != nil {
 		return err
 	}
 
 	d = secs["trainer"].decoder("trainer")
-	epoch := d.int(s.cfg.Epochs, "epoch")
-	step := d.int(math.MaxInt32, "step")
-	pos := d.int(math.MaxInt32, "position")
-	lr := d.f64()
-	stepLoss, epochLoss := d.f64(), d.f64()
+	epoch := d.Int(s.cfg.Epochs, "epoch")
+	step := d.Int(math.MaxInt32, "step")
+	pos := d.Int(math.MaxInt32, "position")
+	lr := d.F64()
+	stepLoss, epochLoss := d.F64(), d.F64()
 	var counts [4]int
 	for i := range counts {
-		counts[i] = d.int(math.MaxInt32, "running count")
+		counts[i] = d.Int(math.MaxInt32, "running count")
 	}
 	var lastArch space.Arch
 	for e := range lastArch {
-		if op := d.byte(); op < space.NumOps {
+		at := d.Offset()
+		if op := d.Byte(); op < space.NumOps {
 			lastArch[e] = space.Op(op)
 		} else {
-			d.off--
-			d.failf("last architecture: edge %d has op %d", e, op)
+			d.FailAt(at, "last architecture: edge %d has op %d", e, op)
 		}
 	}
-	rngState := d.bytes()
-	nOrder := d.int(t.data.Len(), "epoch order length")
+	rngState := d.Bytes()
+	nOrder := d.Int(t.data.Len(), "epoch order length")
 	order := make([]int, 0, nOrder)
 	for range nOrder {
-		order = append(order, d.int(t.data.Len()-1, "example index"))
+		order = append(order, d.Int(t.data.Len()-1, "example index"))
 	}
-	if d.err == nil && pos > len(order) {
-		d.failf("position %d past the epoch's %d examples", pos, len(order))
+	if d.Err() == nil && pos > len(order) {
+		d.Failf("position %d past the epoch's %d examples", pos, len(order))
 	}
-	if d.err == nil && epoch < s.cfg.Epochs {
+	if d.Err() == nil && epoch < s.cfg.Epochs {
 		// While training, Step always leaves a batch of at least two.
 		if len(order) != t.data.Len() {
-			d.failf("an epoch order of %d examples; the data sampler draws %d", len(order), t.data.Len())
+			d.Failf("an epoch order of %d examples; the data sampler draws %d", len(order), t.data.Len())
 		} else if len(order)-pos < 2 {
-			d.failf("position %d leaves no batch in the epoch's %d examples", pos, len(order))
+			d.Failf("position %d leaves no batch in the epoch's %d examples", pos, len(order))
 		}
 	}
-	if err := d.finish(); err != nil {
+	if err := d.Finish(); err != nil {
 		return err
 	}
 
 	d = secs["params"].decoder("params")
-	params := d.f32s(m.NumParams(), "parameters")
-	if err := d.finish(); err != nil {
+	params := d.CountedF32s(m.NumParams(), "parameters")
+	if err := d.Finish(); err != nil {
 		return err
 	}
 	d = secs["velocity"].decoder("velocity")
-	vel := d.f32s(m.NumParams(), "momentum values")
-	if err := d.finish(); err != nil {
+	vel := d.CountedF32s(m.NumParams(), "momentum values")
+	if err := d.Finish(); err != nil {
 		return err
 	}
 	if len(params) != m.NumParams() || len(vel) != m.NumParams() {
@@ -307,28 +308,28 @@ func (s *Session) restore(secs map[string]section) error {
 	}
 
 	d = secs["touched"].decoder("touched")
-	touched := make([]bool, d.int(len(m.Tensors), "tensor count"))
+	touched := make([]bool, d.Int(len(m.Tensors), "tensor count"))
 	for i := range touched {
-		touched[i] = d.bool()
+		touched[i] = d.Bool()
 	}
-	if d.err == nil && len(touched) != len(m.Tensors) {
-		d.failf("%d tensors, this run %d", len(touched), len(m.Tensors))
+	if d.Err() == nil && len(touched) != len(m.Tensors) {
+		d.Failf("%d tensors, this run %d", len(touched), len(m.Tensors))
 	}
-	if err := d.finish(); err != nil {
+	if err := d.Finish(); err != nil {
 		return err
 	}
 
 	d = secs["gradvar"].decoder("gradvar")
-	gvT := d.int(math.MaxInt32, "gradient-variance window")
-	gvSq := d.f64()
-	gvSum := d.f64s(m.NumParams(), "gradient sums")
-	if d.err == nil && gvT > 0 && len(gvSum) != m.NumParams() {
-		d.failf("%d gradient sums for %d parameters", len(gvSum), m.NumParams())
+	gvT := d.Int(math.MaxInt32, "gradient-variance window")
+	gvSq := d.F64()
+	gvSum := d.CountedF64s(m.NumParams(), "gradient sums")
+	if d.Err() == nil && gvT > 0 && len(gvSum) != m.NumParams() {
+		d.Failf("%d gradient sums for %d parameters", len(gvSum), m.NumParams())
 	}
-	if d.err == nil && gvT == 0 && len(gvSum) != 0 {
-		d.failf("gradient sums for an empty window")
+	if d.Err() == nil && gvT == 0 && len(gvSum) != 0 {
+		d.Failf("gradient sums for an empty window")
 	}
-	if err := d.finish(); err != nil {
+	if err := d.Finish(); err != nil {
 		return err
 	}
 
@@ -531,7 +532,11 @@ type section struct {
 	data []byte
 }
 
-func (s section) decoder(name string) *dec { return &dec{b: s.data, sec: name, base: s.off} }
+func (s section) decoder(name string) *wire.Decoder {
+	return wire.NewDecoder(s.data, s.off, func(off int64) string {
+		return fmt.Sprintf("snapshot section %q at byte %d", name, off)
+	})
+}
 
 // readSections reads a whole snapshot and checks its framing: magic,
 // names, lengths, checksums, and that every section is there once.
@@ -615,170 +620,4 @@ func readSections(r io.Reader) (map[string]section, error) {
 		return nil, fmt.Errorf("snapshot lacks section(s) %s", strings.Join(missing, ", "))
 	}
 	return secs, nil
-}
-
-// enc builds a section payload.
-type enc struct{ b []byte }
-
-func (e *enc) take() []byte { b := e.b; e.b = nil; return b }
-
-func (e *enc) uint(v uint64) { e.b = binary.AppendUvarint(e.b, v) }
-func (e *enc) u64(v uint64)  { e.b = binary.LittleEndian.AppendUint64(e.b, v) }
-func (e *enc) f64(v float64) { e.u64(math.Float64bits(v)) }
-
-func (e *enc) bool(v bool) {
-	if v {
-		e.b = append(e.b, 1)
-	} else {
-		e.b = append(e.b, 0)
-	}
-}
-
-func (e *enc) bytes(p []byte) {
-	e.uint(uint64(len(p)))
-	e.b = append(e.b, p...)
-}
-
-func (e *enc) str(s string) { e.bytes([]byte(s)) }
-
-func (e *enc) f64s(v []float64) {
-	e.uint(uint64(len(v)))
-	e.b = slices.Grow(e.b, 8*len(v))
-	for _, x := range v {
-		e.f64(x)
-	}
-}
-
-func (e *enc) f32s(v []float32) {
-	e.uint(uint64(len(v)))
-	e.b = slices.Grow(e.b, 4*len(v))
-	for _, x := range v {
-		e.b = binary.LittleEndian.AppendUint32(e.b, math.Float32bits(x))
-	}
-}
-
-// dec reads a section payload. The first error sticks and names the
-// section and the stream offset where it happened.
-type dec struct {
-	b    []byte
-	off  int
-	sec  string
-	base int64
-	err  error
-}
-
-func (d *dec) failf(format string, args ...any) {
-	if d.err == nil {
-		d.err = fmt.Errorf("snapshot section %q at byte %d: %s", d.sec, d.base+int64(d.off), fmt.Sprintf(format, args...))
-	}
-}
-
-func (d *dec) take(n int) []byte {
-	if d.err != nil {
-		return nil
-	}
-	if n < 0 || n > len(d.b)-d.off {
-		d.failf("truncated: want %d bytes, %d left", n, len(d.b)-d.off)
-		return nil
-	}
-	p := d.b[d.off : d.off+n]
-	d.off += n
-	return p
-}
-
-func (d *dec) uint() uint64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(d.b[d.off:])
-	if n <= 0 {
-		d.failf("bad or truncated varint")
-		return 0
-	}
-	d.off += n
-	return v
-}
-
-// int reads a varint that must lie in [0, max].
-func (d *dec) int(max int, what string) int {
-	at := d.off
-	v := d.uint()
-	if d.err == nil && v > uint64(max) {
-		d.off = at
-		d.failf("%s %d is above %d", what, v, max)
-		return 0
-	}
-	return int(v)
-}
-
-func (d *dec) u64() uint64 {
-	if p := d.take(8); p != nil {
-		return binary.LittleEndian.Uint64(p)
-	}
-	return 0
-}
-
-func (d *dec) f64() float64 { return math.Float64frombits(d.u64()) }
-
-func (d *dec) byte() byte {
-	if p := d.take(1); p != nil {
-		return p[0]
-	}
-	return 0
-}
-
-func (d *dec) bool() bool {
-	switch v := d.byte(); v {
-	case 0:
-		return false
-	case 1:
-		return true
-	default:
-		d.off--
-		d.failf("boolean %d", v)
-		return false
-	}
-}
-
-func (d *dec) bytes() []byte {
-	n := d.int(len(d.b), "length")
-	return d.take(n)
-}
-
-func (d *dec) str() string { return string(d.bytes()) }
-
-// f64s reads a counted float64 slice of at most max values.
-func (d *dec) f64s(max int, what string) []float64 {
-	n := d.int(max, what)
-	p := d.take(8 * n)
-	if p == nil {
-		return nil
-	}
-	v := make([]float64, n)
-	for i := range v {
-		v[i] = math.Float64frombits(binary.LittleEndian.Uint64(p[8*i:]))
-	}
-	return v
-}
-
-// f32s reads a counted float32 slice of at most max values.
-func (d *dec) f32s(max int, what string) []float32 {
-	n := d.int(max, what)
-	p := d.take(4 * n)
-	if p == nil {
-		return nil
-	}
-	v := make([]float32, n)
-	for i := range v {
-		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(p[4*i:]))
-	}
-	return v
-}
-
-// finish reports the first error, or trailing bytes.
-func (d *dec) finish() error {
-	if d.err == nil && d.off != len(d.b) {
-		d.failf("%d trailing bytes", len(d.b)-d.off)
-	}
-	return d.err
 }
