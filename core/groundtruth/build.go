@@ -361,6 +361,47 @@ type Stats struct {
 	Min, Max, Mean, SD float64 // of the row accuracies (the mean over seeds)
 	Seconds            float64 // total training time
 	Runs               int     // trained (architecture, seed) pairs
+
+}
+
+// Noise models how far a table can be trusted: an architecture's
+// accuracy with one seed is its expected accuracy plus independent seed
+// noise, both roughly normal. R is then the correlation between two
+// seeds, which the measured seed-to-seed Kendall tau gives through
+// Greiner's relation tau = (2/pi) asin R (exact for a bivariate normal);
+// a mean of k seeds has correlation kR/(1+(k-1)R) with another one
+// (Spearman-Brown). Building on the measured tau rather than on the
+// measured spread keeps the model honest about outliers.
+type Noise struct{ R float64 }
+
+// NoiseFromTau is the model of a table whose seeds agree with Kendall
+// tau (between 0 and 1).
+func NoiseFromTau(tau float64) Noise { return Noise{R: math.Sin(math.Pi / 2 * tau)} }
+
+// reliability is the correlation between two independent means of k
+// seeds of the same architectures.
+func (n Noise) reliability(k int) float64 {
+	return float64(k) * n.R / (1 + float64(k-1)*n.R)
+}
+
+// SeedTau is the expected Kendall tau between two independent means of k
+// seeds each: the seed-to-seed tau the table would measure with k seeds.
+func (n Noise) SeedTau(k int) float64 { return 2 / math.Pi * math.Asin(n.reliability(k)) }
+
+// Ceiling is the expected Kendall tau between the architectures' expected
+// accuracies and a mean of k seeds: the best a perfect supernet can score
+// against rows of k seeds.
+func (n Noise) Ceiling(k int) float64 { return 2 / math.Pi * math.Asin(math.Sqrt(n.reliability(k))) }
+
+// SeedsFor is the number of seeds per row whose means reach a
+// seed-to-seed tau of at least tau (0 if none up to 1,000 do).
+func (n Noise) SeedsFor(tau float64) int {
+	for k := 1; k <= 1000; k++ {
+		if n.SeedTau(k) >= tau {
+			return k
+		}
+	}
+	return 0
 }
 
 // Summarize computes a table's Stats. classes is the number of classes
@@ -409,6 +450,9 @@ func Summarize(t *Table, classes int) Stats {
 	return s
 }
 
+// Noise is the table's noise model, from its seed-to-seed tau.
+func (s Stats) Noise() Noise { return NoiseFromTau(s.Tau) }
+
 // String is the report of `serve groundtruth report`.
 func (s Stats) String() string {
 	var b strings.Builder
@@ -421,6 +465,12 @@ func (s Stats) String() string {
 	if s.Doubly >= 2 {
 		fmt.Fprintf(&b, "seed-to-seed Kendall tau-b %.4f, Spearman rho %.4f; %.4f without the rows at chance\n", s.Tau, s.Rho, s.TauLearnt)
 		fmt.Fprintf(&b, "one seed's accuracy noise (std): %.2f points\n", s.NoiseSD)
+	}
+	if s.Doubly >= 2 && s.Tau > 0 {
+		n := s.Noise()
+		fmt.Fprintf(&b, "noise model (seed-to-seed correlation %.2f): seed-to-seed Kendall tau %.2f with means of 2 seeds per row, %.2f of 3; 0.8 needs means of %d\n",
+			n.R, n.SeedTau(2), n.SeedTau(3), n.SeedsFor(0.8))
+		fmt.Fprintf(&b, "  best Kendall tau a perfect predictor can score: %.2f against 1-seed rows, %.2f against means of 2\n", n.Ceiling(1), n.Ceiling(2))
 	}
 	return b.String()
 }

@@ -377,3 +377,28 @@ func TestSummarize(t *testing.T) {
 		}
 	}
 }
+
+func TestNoise(t *testing.T) {
+	// tau 1/3 is a seed-to-seed correlation of sin(pi/6) = 1/2; means of k
+	// seeds then correlate k/(k+1) with each other.
+	n := groundtruth.NoiseFromTau(1.0 / 3)
+	cases := []struct {
+		name      string
+		got, want float64
+	}{
+		{"R", n.R, 0.5},
+		{"SeedTau(1)", n.SeedTau(1), 1.0 / 3},
+		{"SeedTau(2)", n.SeedTau(2), 2 / math.Pi * math.Asin(2.0/3)},
+		{"Ceiling(1)", n.Ceiling(1), 0.5}, // asin(sqrt(1/2)) = pi/4
+		{"Ceiling(3)", n.Ceiling(3), 2 / math.Pi * math.Asin(math.Sqrt(0.75))},
+		{"SeedsFor(1/3)", float64(n.SeedsFor(1.0 / 3)), 1},
+		// k/(k+1) >= sin(0.4 pi) = 0.9511 first at k = 20.
+		{"SeedsFor(0.8)", float64(n.SeedsFor(0.8)), 20},
+		{"SeedsFor(1)", float64(n.SeedsFor(1)), 0},
+	}
+	for _, c := range cases {
+		if math.Abs(c.got-c.want) > 1e-12 {
+			t.Errorf("%s = %.15g, want %.15g", c.name, c.got, c.want)
+		}
+	}
+}
