@@ -3,7 +3,7 @@ GO      ?= go
 SITE    ?= site
 GOROOT  := $(shell $(GO) env GOROOT)
 
-.PHONY: all build test test-short vet wasm-vet bench bench-speed site clean
+.PHONY: all build test test-short vet wasm-vet bench bench-speed site clean screenshots
 
 all: build
 

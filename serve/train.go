@@ -128,6 +128,9 @@ func trainCmd(args []string) error {
 	}
 	fmt.Fprintf(os.Stderr, "%s/%s: Kendall tau %.4f, Spearman rho %.4f, top-10%% precision %.3f over %d architectures; trained in %.1fs, ranked in %.1fs\n",
 		c.Sampler.Path, c.Sampler.Data, res.done.Tau, res.done.Rho, res.done.Top10, res.done.Archs, res.done.TrainSeconds, res.done.RankSeconds)
+	if t := res.session.Truth(); t != nil && t.SeedTau > 0 {
+		fmt.Fprintf(os.Stderr, "  the ground truth's own seeds agree to Kendall tau %.2f (%d architectures trained twice); a perfect supernet would score about %.2f\n", t.SeedTau, t.Doubly, t.Ceiling)
+	}
 	if *out == "" {
 		return nil
 	}
@@ -159,7 +162,7 @@ type runInputs struct {
 	cfg     run.Config
 	sets    train.Sets
 	archs   []space.Arch
-	truth   []float64
+	truth   train.Truth
 	be      *nn.CPU
 	net     *supernet.Net
 	backend string
@@ -332,12 +335,13 @@ func rankCmd(args []string) error {
 	if err != nil {
 		return err
 	}
-	archs, truth, err := train.SelectArchs(c.Eval, c.Seed, table)
+	archs, gt, err := train.SelectArchs(c.Eval, c.Seed, table)
 	if err != nil {
 		return err
 	}
 	be := nn.NewCPU(*threads)
 	defer be.Close()
+	truth := gt.Acc
 	net, err := supernet.New(c.Shape, be)
 	if err != nil {
 		return err

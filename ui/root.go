@@ -441,6 +441,24 @@ func (c *Root) Summary() string {
 	return "Result: " + strings.Join(parts, ", ") + ". Higher τ means the supernet orders the architectures more like their stand-alone training does."
 }
 
+// TruthNote says what the ground-truth table is worth, from the first run
+// that reported one: a table is a measurement too, and its own seeds set
+// the Kendall tau that any supernet can hope for.
+func (c *Root) TruthNote() string {
+	for _, r := range c.Runs {
+		if r.Started == nil || r.Started.Truth == nil {
+			continue
+		}
+		t := r.Started.Truth
+		s := fmt.Sprintf("Ground truth: %d architectures trained stand-alone; %d of the %d ranked here are among them.", t.Rows, t.Known, r.Started.Archs)
+		if t.SeedTau > 0 {
+			s += fmt.Sprintf(" Trained twice with different seeds, %d of them come out ordered with τ = %.2f, so even a perfect supernet would score only about τ = %.2f against this table.", t.Doubly, t.SeedTau, t.Ceiling)
+		}
+		return s
+	}
+	return ""
+}
+
 // RunStats are one run's numbers for tests and measurements.
 type RunStats struct {
 	Sampler         string  `json:"sampler"`

@@ -168,3 +168,35 @@ func TestBackendSetting(t *testing.T) {
 		}
 	}
 }
+
+func TestTruthNote(t *testing.T) {
+	started := func(tt *run.TruthTable) *Run {
+		return &Run{Started: &run.Started{Archs: 50, Truth: tt}}
+	}
+	cases := []struct {
+		name string
+		runs []*Run
+		want []string // substrings; none means an empty note
+	}{
+		{"no runs", nil, nil},
+		{"not started", []*Run{{}}, nil},
+		{"no table", []*Run{started(nil)}, nil},
+		{"one seed", []*Run{started(&run.TruthTable{Rows: 500, Known: 50})}, []string{"500 architectures", "50 of the 50 ranked"}},
+		{"two seeds", []*Run{{}, started(&run.TruthTable{Rows: 500, Known: 48, Doubly: 100, SeedTau: 0.631, Ceiling: 0.738})},
+			[]string{"48 of the 50", "100 of them", "τ = 0.63", "about τ = 0.74"}},
+	}
+	for _, c := range cases {
+		got := (&Root{Runs: c.runs}).TruthNote()
+		if len(c.want) == 0 && got != "" {
+			t.Errorf("%s: note %q, want none", c.name, got)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: note %q lacks %q", c.name, got, w)
+			}
+		}
+		if c.name == "one seed" && strings.Contains(got, "seeds") {
+			t.Errorf("%s: note %q talks of seeds without a seed-to-seed tau", c.name, got)
+		}
+	}
+}

@@ -450,6 +450,21 @@ func Summarize(t *Table, classes int) Stats {
 	return s
 }
 
+// SeedTau is the Kendall tau-b between the first two seeds over the n
+// rows that have both (NaN below two such rows).
+func (t *Table) SeedTau() (tau float64, n int) {
+	var x, y []float64
+	for _, r := range t.Rows {
+		if len(r.Seeds) >= 2 && !math.IsNaN(r.Seeds[0]) && !math.IsNaN(r.Seeds[1]) {
+			x, y = append(x, r.Seeds[0]), append(y, r.Seeds[1])
+		}
+	}
+	if len(x) < 2 {
+		return math.NaN(), len(x)
+	}
+	return rank.KendallTau(x, y), len(x)
+}
+
 // Noise is the table's noise model, from its seed-to-seed tau.
 func (s Stats) Noise() Noise { return NoiseFromTau(s.Tau) }
 

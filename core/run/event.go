@@ -34,6 +34,24 @@ type Started struct {
 	StepsPerEpoch int    `json:"steps_per_epoch"`
 	Archs         int    `json:"archs"` // architectures to rank
 	Backend       string `json:"backend"`
+	// Truth describes the ground-truth table the ranking is scored
+	// against; nil without one.
+	Truth *TruthTable `json:"truth,omitempty"`
+}
+
+// TruthTable is what a ranking's Kendall tau can be read against: a
+// ground-truth table is itself a measurement, and two seeds of the same
+// architectures do not order them perfectly either.
+type TruthTable struct {
+	Rows  int `json:"rows"`  // architectures (isomorphism classes) in the table
+	Known int `json:"known"` // architectures to rank that the table has
+	// Doubly rows were trained with two seeds; SeedTau is the Kendall
+	// tau-b between those seeds (0 below two such rows).
+	Doubly  int     `json:"doubly"`
+	SeedTau float64 `json:"seed_tau"`
+	// Ceiling is the Kendall tau a perfect predictor can expect against
+	// one-seed rows of the table (groundtruth.Noise; 0 without SeedTau).
+	Ceiling float64 `json:"ceiling"`
 }
 
 // Step reports training progress every Config.Events.StepEvery steps.

@@ -27,6 +27,7 @@ type Session struct {
 
 	archs []space.Arch
 	truth []float64 // -1 where unknown
+	table *run.TruthTable
 	pred  []float64
 	next  int // next architecture to evaluate
 
@@ -43,10 +44,16 @@ type Sets struct {
 	Eval  data.Images // what architectures are ranked on
 }
 
-// NewSession prepares a run of cfg on net. archs are ranked after training;
-// truth holds their ground-truth accuracies (nil or -1 entries where
-// unknown). emit receives every event, in order, on the caller's goroutine.
-func NewSession(cfg run.Config, net *supernet.Net, sets Sets, archs []space.Arch, truth []float64, backend string, emit func(run.Event)) (*Session, error) {
+// Truth is the ground truth a ranking is scored against.
+type Truth struct {
+	Acc   []float64       // per architecture, percent; nil, or -1 entries, where unknown
+	Table *run.TruthTable // about the table they come from; nil without one
+}
+
+// NewSession prepares a run of cfg on net. archs are ranked after training
+// and scored against truth (see SelectArchs). emit receives every event,
+// in order, on the caller's goroutine.
+func NewSession(cfg run.Config, net *supernet.Net, sets Sets, archs []space.Arch, truth Truth, backend string, emit func(run.Event)) (*Session, error) {
 	s, err := newSession(cfg, net, sets, archs, truth, emit)
 	if err != nil {
 		return nil, err
@@ -54,14 +61,19 @@ func NewSession(cfg run.Config, net *supernet.Net, sets Sets, archs []space.Arch
 	s.backend = backend
 	s.send(run.Event{Type: run.TypeStarted, Started: &run.Started{
 		Config: cfg, Params: net.NumParams(), TrainImages: sets.Train.Len(), EvalImages: s.ev.Images(),
-		StepsPerEpoch: s.tr.StepsPerEpoch(), Archs: len(archs), Backend: backend,
+		StepsPerEpoch: s.tr.StepsPerEpoch(), Archs: len(archs), Backend: backend, Truth: truth.Table,
 	}})
 	return s, nil
 }
 
+// Truth describes the ground-truth table the session scores against (nil
+// without one).
+func (s *Session) Truth() *run.TruthTable { return s.table }
+
 // newSession is NewSession without the Started event, which Resume does
 // not send again.
-func newSession(cfg run.Config, net *supernet.Net, sets Sets, archs []space.Arch, truth []float64, emit func(run.Event)) (*Session, error) {
+func newSession(cfg run.Config, net *supernet.Net, sets Sets, archs []space.Arch, gt Truth, emit func(run.Event)) (*Session, error) {
+	truth := gt.Acc
 	tr, err := NewTrainer(cfg, net, sets.Train, sets.Val)
 	if err != nil {
 		return nil, err
@@ -81,7 +93,7 @@ func newSession(cfg run.Config, net *supernet.Net, sets Sets, archs []space.Arch
 	s := &Session{
 		cfg: cfg, tr: tr, emit: emit, start: time.Now(),
 		ev:    rank.NewEvaluator(net, sets.Eval, cfg.Eval.Images),
-		archs: archs, truth: truth, pred: make([]float64, 0, len(archs)),
+		archs: archs, truth: truth, table: gt.Table, pred: make([]float64, 0, len(archs)),
 		rankEvery: max(1, len(archs)/100),
 	}
 	return s, nil
@@ -196,7 +208,27 @@ func (s *Session) WriteCSV(w interface{ Write([]byte) (int, error) }) error {
 // (which may be nil for "all", "unique" and "list") and returns the
 // architectures with their truth (-1 where the table has none). Sampling
 // uses the run seed.
-func SelectArchs(e run.Eval, seed uint64, table *groundtruth.Table) ([]space.Arch, []float64, error) {
+func SelectArchs(e run.Eval, seed uint64, table *groundtruth.Table) ([]space.Arch, Truth, error) {
+	archs, acc, err := selectArchs(e, seed, table)
+	if err != nil || table == nil {
+		return archs, Truth{Acc: acc}, err
+	}
+	info := &run.TruthTable{Rows: len(table.Rows)}
+	for _, a := range acc {
+		if a >= 0 {
+			info.Known++
+		}
+	}
+	info.SeedTau, info.Doubly = table.SeedTau()
+	if info.Doubly < 2 || !(info.SeedTau > 0) {
+		info.SeedTau = 0
+	} else {
+		info.Ceiling = groundtruth.NoiseFromTau(info.SeedTau).Ceiling(1)
+	}
+	return archs, Truth{Acc: acc, Table: info}, nil
+}
+
+func selectArchs(e run.Eval, seed uint64, table *groundtruth.Table) ([]space.Arch, []float64, error) {
 	var archs []space.Arch
 	switch {
 	case e.Archs == "truth":

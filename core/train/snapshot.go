@@ -177,7 +177,7 @@ func (s *Session) Save(w io.Writer) error {
 // returns an error naming the mismatch otherwise. It does not emit a
 // Started event again; later events go to emit. Elapsed time continues
 // from the saved value. On error, net may have been written to.
-func Resume(r io.Reader, cfg run.Config, net *supernet.Net, sets Sets, archs []space.Arch, truth []float64, backend string, emit func(run.Event)) (*Session, error) {
+func Resume(r io.Reader, cfg run.Config, net *supernet.Net, sets Sets, archs []space.Arch, truth Truth, backend string, emit func(run.Event)) (*Session, error) {
 	secs, err := readSections(r)
 	if err != nil {
 		return nil, fmt.Errorf("train: resume: %w", err)

@@ -37,10 +37,10 @@ func newFixture(t testing.TB, c run.Config) fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range truth {
-		truth[i] = float64(80 - 10*i)
+	for i := range truth.Acc {
+		truth.Acc[i] = float64(80 - 10*i)
 	}
-	return fixture{cfg: c, sets: sets, archs: archs, truth: truth}
+	return fixture{cfg: c, sets: sets, archs: archs, truth: truth.Acc}
 }
 
 // net makes a fresh, initialised net for shape on its own backend.
@@ -58,7 +58,7 @@ func (f fixture) net(t testing.TB, shape space.Shape) *supernet.Net {
 
 func (f fixture) session(t testing.TB, net *supernet.Net, events *[]run.Event) *Session {
 	t.Helper()
-	s, err := NewSession(f.cfg, net, f.sets, f.archs, f.truth, "test", func(e run.Event) { *events = append(*events, e) })
+	s, err := NewSession(f.cfg, net, f.sets, f.archs, Truth{Acc: f.truth}, "test", func(e run.Event) { *events = append(*events, e) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func (f fixture) session(t testing.TB, net *supernet.Net, events *[]run.Event) *
 }
 
 func (f fixture) resume(snap []byte, net *supernet.Net, events *[]run.Event) (*Session, error) {
-	return Resume(bytes.NewReader(snap), f.cfg, net, f.sets, f.archs, f.truth, "test", func(e run.Event) { *events = append(*events, e) })
+	return Resume(bytes.NewReader(snap), f.cfg, net, f.sets, f.archs, Truth{Acc: f.truth}, "test", func(e run.Event) { *events = append(*events, e) })
 }
 
 func save(t testing.TB, s *Session) []byte {
@@ -266,7 +266,7 @@ func TestResumeRefuses(t *testing.T) {
 			if net == nil {
 				net = f.net(t, tc.cfg.Shape)
 			}
-			_, err := Resume(bytes.NewReader(snap), tc.cfg, net, tc.sets, tc.archs, tc.truth, "test", nil)
+			_, err := Resume(bytes.NewReader(snap), tc.cfg, net, tc.sets, tc.archs, Truth{Acc: tc.truth}, "test", nil)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("Resume: %v; want an error containing %q", err, tc.want)
 			}
@@ -339,7 +339,7 @@ func TestResumeRefusesDamagedSnapshots(t *testing.T) {
 	// Trailing data after "end" is left to the caller: Resume reads only
 	// the snapshot, so that snapshots can be embedded in larger streams.
 	r := bytes.NewReader(append(slices.Clone(snap), "tail"...))
-	if _, err := Resume(r, c, f.net(t, c.Shape), f.sets, f.archs, f.truth, "test", nil); err != nil {
+	if _, err := Resume(r, c, f.net(t, c.Shape), f.sets, f.archs, Truth{Acc: f.truth}, "test", nil); err != nil {
 		t.Fatal(err)
 	}
 	if r.Len() != 4 {
@@ -366,7 +366,7 @@ func TestSnapshotSizeMini(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := fixture{cfg: c, sets: sets, archs: archs, truth: truth}
+	f := fixture{cfg: c, sets: sets, archs: archs, truth: truth.Acc}
 	net := f.net(t, sh)
 	var events []run.Event
 	s := f.session(t, net, &events)
@@ -401,7 +401,7 @@ func fuzzFixture(t testing.TB) fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return fixture{cfg: c, sets: sets, archs: archs, truth: truth}
+	return fixture{cfg: c, sets: sets, archs: archs, truth: truth.Acc}
 }
 
 // fixChecksums rewrites the checksum of every section it can frame, so

@@ -39,8 +39,8 @@ func runEvents(t *testing.T, c run.Config, threads int) []run.Event {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range truth {
-		truth[i] = float64(80 - 10*i)
+	for i := range truth.Acc {
+		truth.Acc[i] = float64(80 - 10*i)
 	}
 	be := nn.NewCPU(threads)
 	defer be.Close()
