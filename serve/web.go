@@ -44,6 +44,12 @@ func webCmd(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	portSet := false
+	fs.Visit(func(f *flag.Flag) { portSet = portSet || f.Name == "port" })
+	host, hostPort, err := listenAddr(*addr, *port, portSet)
+	if err != nil {
+		return err
+	}
 	root, err := moduleRoot()
 	if err != nil {
 		return err
@@ -71,11 +77,11 @@ func webCmd(args []string) error {
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", net.JoinHostPort(*addr, strconv.Itoa(*port)))
+	ln, err := net.Listen("tcp", hostPort)
 	if err != nil {
 		return err
 	}
-	h, stopAPI, err := api.mount(h, *addr, logf)
+	h, stopAPI, err := api.mount(h, host, logf)
 	if err != nil {
 		ln.Close()
 		return err
@@ -83,6 +89,32 @@ func webCmd(args []string) error {
 	logf("serving the page on http://%s/", ln.Addr())
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	return serveUntilSignal(srv, ln, stopAPI)
+}
+
+// listenAddr checks -addr and -port before minutes go into building the
+// site. -addr may carry its own port (127.0.0.1:9000, [::1]:9000); then
+// an explicit -port must agree with it.
+func listenAddr(addr string, port int, portSet bool) (host, hostPort string, err error) {
+	host = addr
+	if h, p, err := net.SplitHostPort(addr); err == nil {
+		n, err := strconv.Atoi(p)
+		if err != nil {
+			return "", "", fmt.Errorf("-addr %q: port %q is not a number", addr, p)
+		}
+		if portSet && n != port {
+			return "", "", fmt.Errorf("-addr %q names port %d and -port says %d: give one", addr, n, port)
+		}
+		host, port = h, n
+	}
+	if port < 0 || port > 65535 {
+		return "", "", fmt.Errorf("-port %d: want 0 to 65535", port)
+	}
+	if host != "" && net.ParseIP(strings.Trim(host, "[]")) == nil && host != "localhost" {
+		if _, err := net.LookupHost(host); err != nil {
+			return "", "", fmt.Errorf("-addr %q: not an IP address or a known host name", addr)
+		}
+	}
+	return strings.Trim(host, "[]"), net.JoinHostPort(strings.Trim(host, "[]"), strconv.Itoa(port)), nil
 }
 
 // moduleRoot finds the folder of go.mod from the working directory up.

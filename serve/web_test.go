@@ -165,3 +165,37 @@ func TestContentType(t *testing.T) {
 		}
 	}
 }
+
+func TestListenAddr(t *testing.T) {
+	cases := []struct {
+		addr     string
+		port     int
+		portSet  bool
+		host, hp string
+		err      string
+	}{
+		{"127.0.0.1", 8080, false, "127.0.0.1", "127.0.0.1:8080", ""},
+		{"127.0.0.1", 9000, true, "127.0.0.1", "127.0.0.1:9000", ""},
+		{"127.0.0.1:8791", 8080, false, "127.0.0.1", "127.0.0.1:8791", ""},
+		{"127.0.0.1:8791", 8791, true, "127.0.0.1", "127.0.0.1:8791", ""},
+		{"[::1]:8791", 8080, false, "::1", "[::1]:8791", ""},
+		{"::1", 8080, false, "::1", "[::1]:8080", ""},
+		{"localhost", 0, true, "localhost", "localhost:0", ""},
+		{"", 8080, false, "", ":8080", ""},
+		{"127.0.0.1:8791", 9000, true, "", "", "names port 8791 and -port says 9000"},
+		{"127.0.0.1:http", 8080, false, "", "", `port "http" is not a number`},
+		{"127.0.0.1", 70000, true, "", "", "-port 70000"},
+	}
+	for _, c := range cases {
+		host, hp, err := listenAddr(c.addr, c.port, c.portSet)
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("listenAddr(%q, %d): %v, want an error containing %q", c.addr, c.port, err, c.err)
+			}
+			continue
+		}
+		if err != nil || host != c.host || hp != c.hp {
+			t.Errorf("listenAddr(%q, %d) = %q, %q, %v; want %q, %q", c.addr, c.port, host, hp, err, c.host, c.hp)
+		}
+	}
+}
