@@ -401,6 +401,52 @@ func TestBrowserNative(t *testing.T) {
 	}
 }
 
+// TestBrowserEmbed opens the page as a blog post's iframe would
+// (#embed=1&autostart=1): no settings, the race starts by itself, and the
+// race buttons stay so that a reader can pause or run it again.
+func TestBrowserEmbed(t *testing.T) {
+	ctx, url, logs := browserOrSkip(t, 800, 600)
+	openPage(t, ctx, url+"/#embed=1&autostart=1&epochs=1&train=600&batch=32&archs=5&evalimages=100")
+	var controls, race, lede bool
+	if err := chromedp.Run(ctx,
+		chromedp.Evaluate(`document.querySelector("section.controls") !== null`, &controls),
+		chromedp.Evaluate(`document.querySelector("#race") !== null`, &race),
+		chromedp.Evaluate(`(() => { const e = document.querySelector("header .lede"); return e !== null && getComputedStyle(e).display !== "none"; })()`, &lede),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if controls || lede || !race {
+		t.Errorf("embedded page: settings shown %v, introduction shown %v, race button %v; want false, false, true", controls, lede, race)
+	}
+	waitStats(t, ctx, "both runs done without a click", 3*time.Minute, func(s []ui.RunStats) bool {
+		return all(s, 2, func(r ui.RunStats) bool { return r.Done })
+	})
+	if dir := os.Getenv("PADA_SCREENSHOTS"); dir != "" {
+		var b []byte
+		if err := chromedp.Run(ctx, chromedp.FullScreenshot(&b, 100)); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "4-embed-800x600.png"), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A link with a bad value says what is wrong, since no control shows it.
+	if err := chromedp.Run(ctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatal(err)
+	}
+	openPage(t, ctx, url+"/#embed=1&autostart=1&archs=4")
+	var note string
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	err := chromedp.Run(pctx, chromedp.Poll(`(() => { const e = document.querySelector(".buttons .note"); return e && e.textContent.includes("archs: ") ? e.textContent : false; })()`, &note))
+	if err != nil || !strings.Contains(note, "archs: ") {
+		t.Errorf("embedded page with archs=4 says %q; want the bad setting named", note)
+	}
+	if msgs := logs.all(); len(msgs) > 0 {
+		t.Errorf("console errors: %q", msgs)
+	}
+}
+
 // setControl sets a control's value and fires its change event, as a
 // user typing and leaving the field does.
 func setControl(sel, value string) chromedp.Action {

@@ -101,6 +101,19 @@ func (c *Root) Running() bool {
 func (c *Root) Race() {
 	if len(c.Errs) > 0 {
 		c.Note = "Fix the highlighted settings first."
+		if c.State.Embed {
+			// The settings are hidden: name what is wrong, for whoever
+			// wrote the link.
+			keys := make([]string, 0, len(c.Errs))
+			for k := range c.Errs {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for i, k := range keys {
+				keys[i] = k + ": " + c.Errs[k]
+			}
+			c.Note = "The link's settings cannot be used (" + strings.Join(keys, "; ") + ")."
+		}
 		return
 	}
 	cfgs, err := c.State.Configs(c.HaveTruth)

@@ -200,3 +200,26 @@ func TestTruthNote(t *testing.T) {
 		}
 	}
 }
+
+// An embedded page hides its settings, so a bad value in the link must be
+// named in the note rather than next to a control nobody sees.
+func TestEmbedNamesBadSettings(t *testing.T) {
+	for _, c := range []struct {
+		hash string
+		want []string
+	}{
+		{"#archs=4&epochs=0", []string{"Fix the highlighted settings"}},
+		{"#embed=1&archs=4&epochs=0", []string{"link's settings", "archs: ", "epochs: "}},
+	} {
+		r := NewRoot(nil, c.hash)
+		r.Race()
+		for _, w := range c.want {
+			if !strings.Contains(r.Note, w) {
+				t.Errorf("%s: note %q lacks %q", c.hash, r.Note, w)
+			}
+		}
+		if len(r.Runs) != 0 {
+			t.Errorf("%s: %d runs started with bad settings", c.hash, len(r.Runs))
+		}
+	}
+}
