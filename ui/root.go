@@ -8,7 +8,6 @@ import (
 
 	"github.com/vugu/vugu"
 
-	"pada/core/data"
 	"pada/core/space"
 )
 
@@ -392,8 +391,8 @@ func (r *Run) DataChart(tables bool) string {
 			}
 			src := Thumbnail(r.Thumbs[id], r.TC, r.TH, r.TW)
 			label := fmt.Sprintf("example %d", id)
-			if l, ok := r.Labels[id]; ok && l < len(data.FashionClasses) {
-				label += ": " + data.FashionClasses[l]
+			if c := r.className(id); c != "" {
+				label += ": " + c
 			}
 			if src != "" {
 				fmt.Fprintf(&b, `<img src="%s" alt="%s" title="%s" width="40" height="40"/>`, src, esc(label), esc(label))
@@ -408,13 +407,23 @@ func (r *Run) DataChart(tables bool) string {
 		rows = append(rows, []string{fmt.Sprintf("%.3g – %.3g", s.Edges[i], s.Edges[i+1]), fmt.Sprint(c)})
 	}
 	return figure(b.String(), Table("Examples per sampling weight N·q", []string{"N·q", "examples"}, rows)+
-		Table("Most and least sampled", []string{"most (id, class)", "least (id, class)"}, pairRows(s.Top, s.Bottom, r.Labels)), tables)
+		Table("Most and least sampled", []string{"most (id, class)", "least (id, class)"}, r.pairRows(s.Top, s.Bottom)), tables)
 }
 
-func pairRows(top, bottom []int, labels map[int]int) [][]string {
+// className names example id's class, from the labels the worker sent and
+// the names in the Started event ("" when either is missing).
+func (r *Run) className(id int) string {
+	l, ok := r.Labels[id]
+	if !ok || r.Started == nil || l < 0 || l >= len(r.Started.Classes) {
+		return ""
+	}
+	return r.Started.Classes[l]
+}
+
+func (r *Run) pairRows(top, bottom []int) [][]string {
 	name := func(id int) string {
-		if l, ok := labels[id]; ok && l < len(data.FashionClasses) {
-			return fmt.Sprintf("%d (%s)", id, data.FashionClasses[l])
+		if c := r.className(id); c != "" {
+			return fmt.Sprintf("%d (%s)", id, c)
 		}
 		return fmt.Sprint(id)
 	}

@@ -118,6 +118,15 @@ func TestChartsWellFormed(t *testing.T) {
 	if !strings.Contains(r.DataChart(true), "data:image/bmp;base64,") {
 		t.Error("no thumbnails")
 	}
+	// Class names come from the Started event: none before it, the
+	// dataset's after.
+	if s := r.DataChart(true); strings.Contains(s, "example 1:") || !strings.Contains(s, `alt="example 1"`) {
+		t.Error("a class name without a Started event")
+	}
+	r.Event(run.Event{Type: run.TypeStarted, Started: &run.Started{Classes: []string{"a", "b", "c", "Dress"}}})
+	if s := r.DataChart(true); !strings.Contains(s, `alt="example 1: Dress"`) || !strings.Contains(s, "1 (Dress)") {
+		t.Error("the thumbnails and the table do not name example 1's class from the Started event")
+	}
 }
 
 func TestLogAxisTicks(t *testing.T) {

@@ -36,6 +36,28 @@ var FashionClasses = [10]string{
 	"Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
 }
 
+// cifar10Classes are the names of the CIFAR-10 classes, by label
+// (batches.meta.txt).
+var cifar10Classes = [10]string{
+	"airplane", "automobile", "bird", "cat", "deer",
+	"dog", "frog", "horse", "ship", "truck",
+}
+
+// ClassNames names the classes of a dataset (run.Config's data.name) by
+// label, or returns nil where labels have no names worth showing
+// (CIFAR-100's hundred, synthetic data).
+func ClassNames(dataset string) []string {
+	switch dataset {
+	case "fashion16", "fashion-mnist":
+		return FashionClasses[:]
+	case "mnist":
+		return []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}
+	case "cifar10":
+		return cifar10Classes[:]
+	}
+	return nil
+}
+
 // LoadDefault reads the default training and evaluation sets from fsys,
 // named "fashion16-train" and "fashion16-eval". The files are looked up at
 // the root of fsys and, if TrainImagesFile is not there, under data/, so

@@ -124,3 +124,25 @@ func TestLoadDefaultErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestClassNames(t *testing.T) {
+	cases := []struct {
+		dataset string
+		n       int
+		last    string
+	}{
+		{"fashion16", 10, "Ankle boot"},
+		{"fashion-mnist", 10, "Ankle boot"},
+		{"mnist", 10, "9"},
+		{"cifar10", 10, "truck"},
+		{"cifar100", 0, ""},
+		{"synthetic", 0, ""},
+		{"", 0, ""},
+	}
+	for _, c := range cases {
+		got := ClassNames(c.dataset)
+		if len(got) != c.n || (c.n > 0 && got[c.n-1] != c.last) {
+			t.Errorf("ClassNames(%q) = %q; want %d names ending in %q", c.dataset, got, c.n, c.last)
+		}
+	}
+}

@@ -34,6 +34,9 @@ type Started struct {
 	StepsPerEpoch int    `json:"steps_per_epoch"`
 	Archs         int    `json:"archs"` // architectures to rank
 	Backend       string `json:"backend"`
+	// Classes names the dataset's classes by label (empty where they have
+	// no names), so that a front end need not know the datasets.
+	Classes []string `json:"classes,omitempty"`
 	// Truth describes the ground-truth table the ranking is scored
 	// against; nil without one.
 	Truth *TruthTable `json:"truth,omitempty"`

@@ -62,6 +62,7 @@ func NewSession(cfg run.Config, net *supernet.Net, sets Sets, archs []space.Arch
 	s.send(run.Event{Type: run.TypeStarted, Started: &run.Started{
 		Config: cfg, Params: net.NumParams(), TrainImages: sets.Train.Len(), EvalImages: s.ev.Images(),
 		StepsPerEpoch: s.tr.StepsPerEpoch(), Archs: len(archs), Backend: backend, Truth: truth.Table,
+		Classes: data.ClassNames(cfg.Data.Name),
 	}})
 	return s, nil
 }
