@@ -359,6 +359,9 @@ type Stats struct {
 	TauLearnt float64
 
 	Min, Max, Mean, SD float64 // of the row accuracies (the mean over seeds)
+	// LearntMin, LearntMean and LearntSD leave out the rows at chance,
+	// whose distance from the rest says nothing about the others' spread.
+	LearntMin, LearntMean, LearntSD float64
 	Seconds            float64 // total training time
 	Runs               int     // trained (architecture, seed) pairs
 
@@ -409,7 +412,7 @@ func (n Noise) SeedsFor(tau float64) int {
 func Summarize(t *Table, classes int) Stats {
 	s := Stats{Rows: len(t.Rows), Min: math.Inf(1), Max: math.Inf(-1), Tau: math.NaN(), Rho: math.NaN(), NoiseSD: math.NaN(), TauLearnt: math.NaN()}
 	chance := 100 / float64(max(classes, 1))
-	var x, y, xl, yl []float64
+	var x, y, xl, yl, learnt []float64
 	var sum, sq, dsq float64
 	for _, r := range t.Rows {
 		s.Min, s.Max = min(s.Min, r.Acc), max(s.Max, r.Acc)
@@ -424,6 +427,8 @@ func Summarize(t *Table, classes int) Stats {
 		atChance := r.Acc <= chance+0.5
 		if atChance {
 			s.Chance++
+		} else {
+			learnt = append(learnt, r.Acc)
 		}
 		if len(r.Seeds) >= 2 && !math.IsNaN(r.Seeds[0]) && !math.IsNaN(r.Seeds[1]) {
 			x, y = append(x, r.Seeds[0]), append(y, r.Seeds[1])
@@ -437,6 +442,18 @@ func Summarize(t *Table, classes int) Stats {
 	if n := float64(s.Rows); n > 0 {
 		s.Mean = sum / n
 		s.SD = math.Sqrt(max(sq/n-s.Mean*s.Mean, 0))
+	}
+	s.LearntMin, s.LearntMean, s.LearntSD = math.NaN(), math.NaN(), math.NaN()
+	if n := float64(len(learnt)); n > 0 {
+		s.LearntMin = slices.Min(learnt)
+		var m, v float64
+		for _, a := range learnt {
+			m += a / n
+		}
+		for _, a := range learnt {
+			v += (a - m) * (a - m) / n
+		}
+		s.LearntMean, s.LearntSD = m, math.Sqrt(v)
 	}
 	s.Doubly = len(x)
 	if len(x) >= 2 {
@@ -475,6 +492,9 @@ func (s Stats) String() string {
 	fmt.Fprintf(&b, "trained runs: %d, %.0f s in all (%.1f s per run)\n", s.Runs, s.Seconds, s.Seconds/float64(max(s.Runs, 1)))
 	if s.Rows > 0 {
 		fmt.Fprintf(&b, "accuracy: min %.2f, max %.2f, mean %.2f, std %.2f (%d rows at chance)\n", s.Min, s.Max, s.Mean, s.SD, s.Chance)
+		if s.Chance > 0 && s.Chance < s.Rows {
+			fmt.Fprintf(&b, "  without the rows at chance: min %.2f, mean %.2f, std %.2f\n", s.LearntMin, s.LearntMean, s.LearntSD)
+		}
 	}
 	fmt.Fprintf(&b, "doubly trained rows: %d\n", s.Doubly)
 	if s.Doubly >= 2 {

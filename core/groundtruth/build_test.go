@@ -366,12 +366,16 @@ func TestSummarize(t *testing.T) {
 	if s.Min != 25 || s.Max != 89.5 {
 		t.Errorf("accuracy range [%g, %g], want [25, 89.5]", s.Min, s.Max)
 	}
+	// Without the row at chance: 89.5, 80.5, 69, 60.5, 50.
+	if want := (89.5 + 80.5 + 69 + 60.5 + 50) / 5; s.LearntMin != 50 || math.Abs(s.LearntMean-want) > 1e-12 {
+		t.Errorf("learnt rows: min %g, mean %g; want 50, %g", s.LearntMin, s.LearntMean, want)
+	}
 	// Differences 1, -1, 2, -1, 0: mean square 7/5, over 2.
 	if want := math.Sqrt(7.0 / 5 / 2); math.Abs(s.NoiseSD-want) > 1e-12 {
 		t.Errorf("noise %g, want %g", s.NoiseSD, want)
 	}
 	text := s.String()
-	for _, w := range []string{"rows (isomorphism classes): 6", "doubly trained rows: 5", "Kendall tau-b 1.0000"} {
+	for _, w := range []string{"rows (isomorphism classes): 6", "doubly trained rows: 5", "Kendall tau-b 1.0000", "without the rows at chance: min 50.00"} {
 		if !strings.Contains(text, w) {
 			t.Errorf("report lacks %q:\n%s", w, text)
 		}
