@@ -362,8 +362,8 @@ type Stats struct {
 	// LearntMin, LearntMean and LearntSD leave out the rows at chance,
 	// whose distance from the rest says nothing about the others' spread.
 	LearntMin, LearntMean, LearntSD float64
-	Seconds            float64 // total training time
-	Runs               int     // trained (architecture, seed) pairs
+	Seconds                         float64 // total training time
+	Runs                            int     // trained (architecture, seed) pairs
 
 }
 
