@@ -359,12 +359,12 @@ type Stats struct {
 	TauLearnt float64
 
 	Min, Max, Mean, SD float64 // of the row accuracies (the mean over seeds)
+	Seconds            float64 // total training time
+	Runs               int     // trained (architecture, seed) pairs
+
 	// LearntMin, LearntMean and LearntSD leave out the rows at chance,
 	// whose distance from the rest says nothing about the others' spread.
 	LearntMin, LearntMean, LearntSD float64
-	Seconds                         float64 // total training time
-	Runs                            int     // trained (architecture, seed) pairs
-
 }
 
 // Noise models how far a table can be trusted: an architecture's
