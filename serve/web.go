@@ -109,12 +109,13 @@ func listenAddr(addr string, port int, portSet bool) (host, hostPort string, err
 	if port < 0 || port > 65535 {
 		return "", "", fmt.Errorf("-port %d: want 0 to 65535", port)
 	}
-	if host != "" && net.ParseIP(strings.Trim(host, "[]")) == nil && host != "localhost" {
+	host = strings.Trim(host, "[]") // "[::1]" without a port
+	if host != "" && net.ParseIP(host) == nil && host != "localhost" {
 		if _, err := net.LookupHost(host); err != nil {
 			return "", "", fmt.Errorf("-addr %q: not an IP address or a known host name", addr)
 		}
 	}
-	return strings.Trim(host, "[]"), net.JoinHostPort(strings.Trim(host, "[]"), strconv.Itoa(port)), nil
+	return host, net.JoinHostPort(host, strconv.Itoa(port)), nil
 }
 
 // moduleRoot finds the folder of go.mod from the working directory up.
