@@ -204,25 +204,20 @@ func (o gtBuild) run(ctx context.Context) error {
 	}
 	want := groundtruth.NewProtocol(o.cfg, trainFile.Hash(), evalFile.Hash(), o.seeds, groundtruth.CodeVersion())
 
-	f, have, err := openTable(o.out, want, o.log)
+	tbl, err := openTable(o.out, want, o.log)
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	if have != nil && have.Protocol.Code != want.Code {
-		o.logf("note: %s was begun by code %s; this is %s (the protocol comment keeps the first)\n", o.out, have.Protocol.Code, want.Code)
+	if tbl.t.Protocol.Code != want.Code {
+		o.logf("note: %s was begun by code %s; this is %s (the protocol comment keeps the first)\n", o.out, tbl.t.Protocol.Code, want.Code)
 	}
-	tasks := groundtruth.Plan(archs, have, len(o.seeds), o.doubly)
+	tasks := groundtruth.Plan(archs, tbl.t, len(o.seeds), o.doubly)
 	runs := 0
 	for _, t := range tasks {
 		runs += len(t.Seeds)
 	}
-	inTable := 0
-	if have != nil {
-		inTable = len(have.Rows)
-	}
 	o.logf("%s: %d rows already; %d architectures to train (%d runs of %d epochs) on %d workers\n",
-		o.out, inTable, len(tasks), runs, o.cfg.Epochs, o.workers)
+		o.out, len(tbl.t.Rows), len(tasks), runs, o.cfg.Epochs, o.workers)
 	if len(tasks) == 0 {
 		return nil
 	}
@@ -231,11 +226,8 @@ func (o gtBuild) run(ctx context.Context) error {
 	start := time.Now()
 	done := 0
 	err = b.Build(ctx, tasks, func(r groundtruth.Row) error {
-		if _, err := f.Write(groundtruth.FormatRow(r, len(o.seeds))); err != nil {
-			return fmt.Errorf("%s: %w", o.out, err)
-		}
-		if err := f.Sync(); err != nil {
-			return fmt.Errorf("%s: %w", o.out, err)
+		if _, err := tbl.put(r); err != nil {
+			return err
 		}
 		done++
 		el := time.Since(start)
@@ -260,60 +252,67 @@ func (o gtBuild) run(ctx context.Context) error {
 	return nil
 }
 
-// openTable opens the table at path for appending, creating it with
-// want's header if it is new or holds less than a complete header, and
-// returns the rows it already has. A last line cut short by a crash is
-// dropped, with a note on log (may be nil); a foreign, corrupt or
-// differently made table is refused.
-func openTable(path string, want groundtruth.Protocol, log io.Writer) (*os.File, *groundtruth.Table, error) {
-	_, statErr := os.Stat(path)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+// gtTable is a table under construction: its rows in memory, and the
+// file rewritten whole after each change (a new file synced, then renamed
+// over the old), so that the file on disk is always a complete table
+// that a rerun continues. A table of 500 rows is about 150 KB: rewriting
+// it after each run of ~25 s costs nothing that matters.
+type gtTable struct {
+	path string
+	t    *groundtruth.Table
+}
+
+// put merges r into the table (groundtruth.Table.Put: a seed already
+// held is kept, so a result that arrives twice is recorded once) and
+// rewrites the file if that changed anything.
+func (g *gtTable) put(r groundtruth.Row) (bool, error) {
+	changed, err := g.t.Put(r)
+	if err != nil || !changed {
+		return false, err
+	}
+	return true, g.write()
+}
+
+func (g *gtTable) write() error {
+	var b bytes.Buffer
+	if err := groundtruth.WriteTable(&b, g.t); err != nil {
+		return err
+	}
+	if err := writeFileAtomic(g.path, b.Bytes()); err != nil {
+		return fmt.Errorf("%s: %w", g.path, err)
+	}
+	if d, err := os.Open(filepath.Dir(g.path)); err == nil {
+		d.Sync() // make the rename durable
+		d.Close()
+	}
+	return nil
+}
+
+// openTable reads the table at path to continue it, or starts one with
+// want's header if there is none (or less than a complete header), and
+// writes it back at once: a last line cut short by a crash of an older,
+// appending build is dropped (with a note on log, which may be nil) and
+// a table that grows by a seed gets its new column. A foreign, corrupt
+// or differently made table is refused.
+func openTable(path string, want groundtruth.Protocol, log io.Writer) (*gtTable, error) {
+	b, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	have, sound, err := groundtruth.Resume(bytes.NewReader(b), want)
 	if err != nil {
-		return nil, nil, err
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	fail := func(err error) (*os.File, *groundtruth.Table, error) {
-		f.Close()
-		return nil, nil, err
-	}
-	if errors.Is(statErr, os.ErrNotExist) {
-		// Make the new file's name durable too.
-		if d, err := os.Open(filepath.Dir(path)); err == nil {
-			d.Sync()
-			d.Close()
-		}
-	}
-	have, sound, err := groundtruth.Resume(f, want)
-	if err != nil {
-		return fail(fmt.Errorf("%s: %w", path, err))
-	}
-	st, err := f.Stat()
-	if err != nil {
-		return fail(err)
-	}
-	if sound < st.Size() {
-		if have != nil && log != nil {
-			fmt.Fprintf(log, "note: %s: dropping its last line, cut short (%d bytes) by an interrupted write\n", path, st.Size()-sound)
-		}
-		if err := f.Truncate(sound); err != nil {
-			return fail(err)
-		}
-	}
-	if _, err := f.Seek(sound, io.SeekStart); err != nil {
-		return fail(err)
+	if sound < int64(len(b)) && have != nil && log != nil {
+		fmt.Fprintf(log, "note: %s: dropping its last line, cut short (%d bytes) by an interrupted write\n", path, int64(len(b))-sound)
 	}
 	if have == nil {
-		var b bytes.Buffer
-		if err := groundtruth.WriteHeader(&b, want); err != nil {
-			return fail(err)
-		}
-		if _, err := f.Write(b.Bytes()); err != nil {
-			return fail(err)
-		}
+		have = groundtruth.NewTable(nil)
+		p := want
+		have.Protocol = &p
 	}
-	if err := f.Sync(); err != nil {
-		return fail(err)
-	}
-	return f, have, nil
+	g := &gtTable{path: path, t: have}
+	return g, g.write()
 }
 
 func groundtruthReportCmd(args []string) error {

@@ -131,11 +131,13 @@ type Task struct {
 }
 
 // Plan lists the work that remains: one task per isomorphism class among
-// archs, in order, leaving out classes that have (may be nil) already
-// holds. The first doubly classes, counted in archs order whether done or
+// archs, in order, with the seeds that class still lacks in have (may be
+// nil). The first doubly classes, counted in archs order whether done or
 // not, are trained with all nseeds seeds and the others with the first
 // only (doubly < 0: all of them), so that a rerun gives every class the
-// seeds the first run would have.
+// seeds the first run would have. A row of have without per-seed
+// accuracies (a NAS-Bench-201 row) counts as done; a row with some seeds
+// gets a task for the others, which is how a table grows by a seed.
 func Plan(archs []space.Arch, have *Table, nseeds, doubly int) []Task {
 	seen := map[string]bool{}
 	var tasks []Task
@@ -149,18 +151,116 @@ func Plan(archs []space.Arch, have *Table, nseeds, doubly int) []Task {
 			n = 1
 		}
 		seen[k] = true
+		var row Row
+		var done bool
 		if have != nil {
-			if _, done := have.Lookup(a); done {
+			row, done = have.Lookup(a)
+			if done && len(row.Seeds) == 0 {
 				continue
 			}
 		}
 		t := Task{Arch: a}
 		for i := range n {
-			t.Seeds = append(t.Seeds, i)
+			if !done || !row.HasSeed(i) {
+				t.Seeds = append(t.Seeds, i)
+			}
 		}
-		tasks = append(tasks, t)
+		if len(t.Seeds) > 0 {
+			tasks = append(tasks, t)
+		}
 	}
 	return tasks
+}
+
+// HasSeed reports whether the row holds an accuracy for seed index i.
+func (r Row) HasSeed(i int) bool { return i < len(r.Seeds) && !math.IsNaN(r.Seeds[i]) }
+
+// Merge adds the seeds of another measurement of r's class to r: a seed
+// either row holds is kept (r's own where both do, so merging a result
+// twice changes nothing), the mean is recomputed over the seeds held,
+// and the training time of the seeds r lacked is added. Params and FLOPs
+// come from whichever row has them. It is an error for the rows to be of
+// two classes.
+func (r Row) Merge(o Row) (Row, error) {
+	if r.Arch.Key() != o.Arch.Key() {
+		return Row{}, fmt.Errorf("groundtruth: merging %s into the row of %s, another class", o.Arch, r.Arch)
+	}
+	out := r
+	out.Key = r.Arch.Key()
+	n := max(len(r.Seeds), len(o.Seeds))
+	out.Seeds = make([]float64, n)
+	added := 0
+	for i := range out.Seeds {
+		switch {
+		case r.HasSeed(i):
+			out.Seeds[i] = r.Seeds[i]
+		case o.HasSeed(i):
+			out.Seeds[i] = o.Seeds[i]
+			added++
+		default:
+			out.Seeds[i] = math.NaN()
+		}
+	}
+	if added > 0 {
+		out.Seconds += o.Seconds
+	}
+	var sum float64
+	k := 0
+	for _, v := range out.Seeds {
+		if !math.IsNaN(v) {
+			sum += v
+			k++
+		}
+	}
+	if k > 0 {
+		out.Acc = sum / float64(k)
+	}
+	if out.Params == 0 {
+		out.Params = o.Params
+	}
+	if out.FLOPs == 0 {
+		out.FLOPs = o.FLOPs
+	}
+	return out, nil
+}
+
+// Put merges r into the row of its class (see Row.Merge), or appends it
+// as a new row. It reports whether the table changed.
+func (t *Table) Put(r Row) (bool, error) {
+	r.Key = r.Arch.Key()
+	i, ok := t.byKey[r.Key]
+	if !ok {
+		r.Index = len(t.Rows)
+		t.byKey[r.Key] = len(t.Rows)
+		t.Rows = append(t.Rows, r)
+		return true, nil
+	}
+	m, err := t.Rows[i].Merge(r)
+	if err != nil {
+		return false, err
+	}
+	n := max(len(m.Seeds), len(t.Rows[i].Seeds))
+	changed := !bytes.Equal(FormatRow(m, n), FormatRow(t.Rows[i], n))
+	m.Index = i
+	t.Rows[i] = m
+	return changed, nil
+}
+
+// WriteTable writes a whole table in the project's format: the header
+// of its protocol, then its rows with one column per protocol seed.
+func WriteTable(w io.Writer, t *Table) error {
+	if t.Protocol == nil {
+		return errors.New("groundtruth: the table has no protocol")
+	}
+	var b bytes.Buffer
+	if err := WriteHeader(&b, *t.Protocol); err != nil {
+		return err
+	}
+	for _, r := range t.Rows {
+		b.Write(FormatRow(r, len(t.Protocol.Seeds)))
+	}
+	_, err := w.Write(b.Bytes())
+	return err
 }
 
 // Builder trains architectures stand-alone, several at a time.
@@ -317,8 +417,11 @@ func (b *Builder) train(ctx context.Context, st *Standalone, t Task) (Row, error
 // the length of r's sound prefix: everything up to the last newline. A
 // final line without its newline is what a crash in the middle of a
 // write leaves; the caller truncates the file to the prefix and appends
-// from there. Anything else that is wrong is an error: a foreign file, a
-// protocol that differs, a malformed complete line.
+// from there. A table whose seeds are a prefix of want's grows: the
+// returned table has want's seeds, its rows NaN for the new ones, and the
+// caller rewrites the file (WriteTable). Anything else that is wrong is
+// an error: a foreign file, a protocol that differs, a malformed complete
+// line.
 func Resume(r io.Reader, want Protocol) (t *Table, sound int64, err error) {
 	b, err := io.ReadAll(r)
 	if err != nil {
@@ -339,9 +442,30 @@ func Resume(r io.Reader, want Protocol) (t *Table, sound int64, err error) {
 		return nil, 0, err
 	}
 	if err := t.Protocol.Match(&want); err != nil {
-		return nil, 0, fmt.Errorf("groundtruth: line 2: %w; a table holds one protocol: write to another file", err)
+		if !t.Protocol.extendedBy(&want) {
+			return nil, 0, fmt.Errorf("groundtruth: line 2: %w; a table holds one protocol: write to another file", err)
+		}
+		// More seeds than the table has: the table grows by columns.
+		// Its rows lack the new seeds, which Plan then asks for.
+		t.Protocol.Seeds = slices.Clone(want.Seeds)
+		for i := range t.Rows {
+			for len(t.Rows[i].Seeds) < len(want.Seeds) {
+				t.Rows[i].Seeds = append(t.Rows[i].Seeds, math.NaN())
+			}
+		}
 	}
 	return t, sound, nil
+}
+
+// extendedBy reports whether q is p with seeds added after p's own: the
+// protocol of a table that grows by a seed.
+func (p *Protocol) extendedBy(q *Protocol) bool {
+	if len(q.Seeds) <= len(p.Seeds) || !slices.Equal(q.Seeds[:len(p.Seeds)], p.Seeds) {
+		return false
+	}
+	same := *q
+	same.Seeds = p.Seeds
+	return p.Match(&same) == nil
 }
 
 // Stats summarises a table of the project's format.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -404,5 +405,71 @@ func TestNoise(t *testing.T) {
 		if math.Abs(c.got-c.want) > 1e-12 {
 			t.Errorf("%s = %.15g, want %.15g", c.name, c.got, c.want)
 		}
+	}
+}
+
+// TestGrowBySeed builds a table with two seeds (the second for the first
+// three classes), grows it to three seeds on every class, and checks that
+// the grown table holds exactly the rows of a three-seed build made from
+// scratch; merging every row a second time changes nothing.
+func TestGrowBySeed(t *testing.T) {
+	archs := groundtruth.Sample(6, 2)
+	b2 := tinyBuilder(t, 2)
+	var two bytes.Buffer
+	if err := build(t, b2, &two, archs, 3, nil); err != nil {
+		t.Fatal(err)
+	}
+	b3 := tinyBuilder(t, 2)
+	b3.Seeds = []uint64{0, 1, 2}
+	var scratch bytes.Buffer
+	if err := build(t, b3, &scratch, archs, -1, nil); err != nil {
+		t.Fatal(err)
+	}
+	want := rowsByKey(readTable(t, scratch.Bytes()))
+
+	have, _, err := groundtruth.Resume(bytes.NewReader(two.Bytes()), tinyProtocol(b3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(have.Protocol.Seeds, b3.Seeds) {
+		t.Fatalf("grown protocol seeds %v, want %v", have.Protocol.Seeds, b3.Seeds)
+	}
+	plan := groundtruth.Plan(archs, have, 3, -1)
+	for i, task := range plan {
+		wantSeeds := []int{1, 2}
+		if i < 3 {
+			wantSeeds = []int{2}
+		}
+		if !slices.Equal(task.Seeds, wantSeeds) {
+			t.Fatalf("task %d (%s) seeds %v, want %v", i, task.Arch, task.Seeds, wantSeeds)
+		}
+	}
+	var rows []groundtruth.Row
+	if err := b3.Build(context.Background(), plan, func(r groundtruth.Row) error {
+		rows = append(rows, r)
+		_, err := have.Put(r)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if changed, err := have.Put(r); err != nil || changed {
+			t.Fatalf("merging %s again: changed %v, err %v", r.Arch, changed, err)
+		}
+	}
+	var grown bytes.Buffer
+	if err := groundtruth.WriteTable(&grown, have); err != nil {
+		t.Fatal(err)
+	}
+	got := rowsByKey(readTable(t, grown.Bytes()))
+	if !maps.Equal(got, want) {
+		t.Errorf("grown table\n%v\nwant\n%v", got, want)
+	}
+
+	// A table of other seeds is still refused.
+	other := tinyBuilder(t, 1)
+	other.Seeds = []uint64{1, 2, 3}
+	if _, _, err := groundtruth.Resume(bytes.NewReader(two.Bytes()), tinyProtocol(other)); err == nil || !strings.Contains(err.Error(), "seeds") {
+		t.Errorf("Resume with seeds [1 2 3] over [0 1]: %v", err)
 	}
 }
