@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strings"
 
@@ -169,6 +170,9 @@ func (c Config) Validate() error {
 	if c.Version != Version {
 		return &FieldError{"version", fmt.Sprintf("%d is not supported; this build reads version %d", c.Version, Version)}
 	}
+	if err := c.validateCaps(); err != nil {
+		return err
+	}
 	if err := c.Shape.Validate(); err != nil {
 		return &FieldError{"shape", err.Error()}
 	}
@@ -215,7 +219,7 @@ func (c Config) Validate() error {
 	if c.Events.StepEvery < 1 {
 		return &FieldError{"events.step_every", fmt.Sprintf("%d must be at least 1", c.Events.StepEvery)}
 	}
-	return nil
+	return c.CheckBudget(MaxMemory)
 }
 
 func (c Config) validateArchs() error {
@@ -243,4 +247,230 @@ func (c Config) validateArchs() error {
 		return &FieldError{"eval.truth", fmt.Sprintf("eval.archs %q needs a ground-truth table", a)}
 	}
 	return nil
+}
+
+// Fixed caps on the Config's sizes. Every size a run allocates follows
+// from these fields, so capping each one (and then the estimate) keeps a
+// Config from asking for more memory than any machine has, and keeps the
+// estimate's arithmetic far from overflow: the largest product of capped
+// fields is below 2^62.
+const (
+	MaxInChannels = 16
+	MaxSide       = 512 // shape.height and shape.width
+	MaxChannels   = 1024
+	MaxCells      = 32
+	// MaxClasses is what a one-byte label holds (data.Set.Labels).
+	MaxClasses   = 256
+	MaxBatch     = 4096
+	MaxEpochs    = 100000
+	MaxImages    = 10_000_000 // data.train and eval.images
+	MaxArchs     = 15625      // sample:K and eval.list: the whole space
+	MaxStepEvery = 1 << 30
+	MaxPathLen   = 4096 // data.dir and eval.truth
+	MaxNameLen   = 64   // preset
+	// MaxEvents bounds the events one run emits (they are stored and
+	// streamed): about a gigabyte of JSON at most.
+	MaxEvents = 1_000_000
+	// MaxMemory is the estimate no Config may exceed on any machine; a
+	// server passes its own, smaller budget to CheckBudget.
+	MaxMemory = 64 << 30
+)
+
+// validateCaps checks every size field against its cap before anything
+// multiplies them.
+func (c Config) validateCaps() error {
+	s := c.Shape
+	for _, f := range []struct {
+		field     string
+		v, lo, hi int
+	}{
+		{"shape.in_channels", s.InC, 1, MaxInChannels},
+		{"shape.height", s.H, 4, MaxSide},
+		{"shape.width", s.W, 4, MaxSide},
+		{"shape.channels", s.C, 1, MaxChannels},
+		{"shape.cells", s.N, 1, MaxCells},
+		{"shape.classes", s.Classes, 2, MaxClasses},
+		{"shape.batch", s.Batch, 1, MaxBatch},
+		{"data.train", c.Data.Train, 0, MaxImages},
+		{"epochs", c.Epochs, 1, MaxEpochs},
+		{"eval.images", c.Eval.Images, 0, MaxImages},
+		{"eval.list", len(c.Eval.List), 0, MaxArchs},
+		{"events.step_every", c.Events.StepEvery, 1, MaxStepEvery},
+	} {
+		if f.v < f.lo || f.v > f.hi {
+			return &FieldError{f.field, fmt.Sprintf("%d is outside [%d, %d]", f.v, f.lo, f.hi)}
+		}
+	}
+	for _, f := range []struct {
+		field, v string
+		max      int
+	}{{"preset", c.Preset, MaxNameLen}, {"data.dir", c.Data.Dir, MaxPathLen}, {"eval.truth", c.Eval.Truth, MaxPathLen}, {"eval.archs", c.Eval.Archs, MaxNameLen}} {
+		if len(f.v) > f.max {
+			return &FieldError{f.field, fmt.Sprintf("is %d bytes long; at most %d", len(f.v), f.max)}
+		}
+		if strings.ContainsRune(f.v, 0) {
+			return &FieldError{f.field, "contains a NUL byte"}
+		}
+	}
+	return nil
+}
+
+// Resources is what a run of a Config needs, estimated from the Config
+// alone before anything is allocated.
+type Resources struct {
+	Params      int64 // supernet parameters
+	ParamBytes  int64 // parameters, gradients, momentum, gradient-variance sums, a checkpoint and the weights file
+	TrainBytes  int64 // one training batch: input, activations, their gradients, im2col scratch
+	RankBytes   int64 // ranking: the architectures, their scores and a ground-truth table
+	DataBytes   int64 // the images in memory: as read, resized, and the training and validation copies
+	TrainImages int64 // images trained on per epoch
+	Events      int64 // events the run emits
+	Total       int64 // bytes of memory: the sum of the byte fields
+}
+
+// datasetSize is how many images a dataset has (training file, evaluation
+// file) and their size as read. The synthetic one is made to measure.
+func (c Config) datasetSize() (train, eval, c0, h0, w0 int64) {
+	s := c.Shape
+	switch c.Data.Name {
+	case "fashion16":
+		return 8000, 10000, 1, 16, 16
+	case "fashion-mnist", "mnist":
+		return 60000, 10000, 1, 28, 28
+	case "cifar10", "cifar100":
+		return 50000, 10000, 3, 32, 32
+	}
+	n := int64(max(c.Data.Train, 2000)) // serve's synthetic set: at least 2,000
+	return n, n / 4, int64(s.InC), int64(s.H), int64(s.W)
+}
+
+// Estimate sizes a run of c. The numbers follow the buffers the engine
+// allocates (core/supernet's layers, core/train's optimiser state,
+// core/data's sets) with a margin; they are meant to refuse what cannot
+// fit, not to account for every byte. It uses float64 internally, so no
+// combination of field values overflows; the results saturate at
+// math.MaxInt64.
+func (c Config) Estimate() Resources {
+	s := c.Shape
+	f := func(v int) float64 { return float64(max(v, 0)) }
+	inC, h, w, ch, n, classes, b := f(s.InC), f(s.H), f(s.W), f(s.C), f(s.N), f(s.Classes), f(s.Batch)
+
+	// Parameters: the stem, per stage N cells of 6 edges with a 1x1 and
+	// a 3x3 convolution each, a reduction block between stages, and the
+	// classifier.
+	params := ch * inC * 9
+	act := inC*b*h*w + ch*b*h*w // input and stem
+	cs, hs, ws := ch, h, w
+	for stage := 0; stage < 3; stage++ {
+		if stage > 0 {
+			params += 2*cs*cs*9 + 2*cs + 4*cs*cs*9 + 2*cs + 2*cs*cs
+			hs, ws = math.Floor(hs/2), math.Floor(ws/2)
+			act += 3*2*cs*b*hs*ws + cs*b*hs*ws
+			cs *= 2
+		}
+		params += n * 6 * (cs*cs + cs + cs*cs*9 + cs)
+		act += n * 9 * cs * b * hs * ws // 3 nodes and 6 edge outputs per cell
+	}
+	params += classes*cs + classes
+	act += cs*b*hs*ws + 2*cs*b + 3*b*classes // head, features, logits
+	act += 6 * ch * b * h * w                // gradient buffers of the largest activation
+	act += 9 * max(inC, ch) * b * h * w      // im2col scratch
+	act += 2 * inC * b * h * w               // the trainer's and the evaluator's input batch
+
+	nTrain, nEval, c0, h0, w0 := c.datasetSize()
+	used := float64(nTrain)
+	if c.Data.Train > 0 {
+		used = math.Min(used, f(c.Data.Train))
+	}
+	vf := math.Min(math.Max(c.Data.ValFrac, 0), 1)
+	trainImages := math.Ceil(used * (1 - vf))
+	native := float64(c0 * h0 * w0)
+	size := inC * h * w
+	data := float64(nTrain+nEval)*native + 2*used*size
+	if native != size {
+		data += float64(nTrain+nEval) * size // the resized copies
+	}
+	if c.Data.Name == "synthetic" {
+		data += classes * size * 8 // one float64 template per class
+	}
+
+	archs := float64(MaxArchs)
+	var k int
+	switch {
+	case c.Eval.Archs == "list":
+		archs = f(len(c.Eval.List))
+	case strings.HasPrefix(c.Eval.Archs, "sample:"):
+		if _, err := fmt.Sscanf(c.Eval.Archs, "sample:%d", &k); err == nil {
+			archs = math.Min(f(k), MaxArchs)
+		}
+	}
+	rank := archs * 256
+	if c.Eval.Truth != "" {
+		rank += 16 << 20 // a ground-truth table: 15,625 rows at most
+	}
+
+	steps := math.Ceil(trainImages / math.Max(b, 1))
+	events := f(c.Epochs)*(math.Ceil(steps/math.Max(f(c.Events.StepEvery), 1))+1) + math.Min(archs, 100) + 4
+
+	// Per parameter: value, gradient, momentum (float32), the
+	// gradient-variance sum (float64), a checkpoint and a weights file.
+	paramBytes := params * (4 + 4 + 4 + 8 + 16 + 4)
+	r := Resources{
+		Params: sat(params), ParamBytes: sat(paramBytes), TrainBytes: sat(act * 4),
+		RankBytes: sat(rank), DataBytes: sat(data), TrainImages: sat(trainImages), Events: sat(events),
+	}
+	r.Total = sat(paramBytes + act*4 + rank + data)
+	return r
+}
+
+// sat converts a non-negative float64 to int64, saturating.
+func sat(v float64) int64 {
+	if !(v < math.MaxInt64) {
+		return math.MaxInt64
+	}
+	return int64(max(v, 0))
+}
+
+// CheckBudget refuses a Config whose estimate exceeds limit bytes of
+// memory or MaxEvents events, naming the field that contributes most and
+// giving the estimate against the limit.
+func (c Config) CheckBudget(limit int64) error {
+	r := c.Estimate()
+	if r.Events > MaxEvents {
+		return &FieldError{"events.step_every", fmt.Sprintf("%d epochs of %d steps at one step event every %d make about %d events, more than the %d a run may emit: raise events.step_every or lower epochs",
+			c.Epochs, (r.TrainImages+int64(max(c.Shape.Batch, 1))-1)/int64(max(c.Shape.Batch, 1)), c.Events.StepEvery, r.Events, MaxEvents)}
+	}
+	if r.Total <= limit {
+		return nil
+	}
+	field, part := "shape.channels", r.ParamBytes
+	if r.TrainBytes > part {
+		field, part = "shape.batch", r.TrainBytes
+	}
+	if r.DataBytes > part {
+		field, part = "data.train", r.DataBytes
+		if c.Data.Name != "synthetic" {
+			field = "shape.height"
+		}
+	}
+	if r.RankBytes > part {
+		field = "eval.archs"
+	}
+	return &FieldError{field, fmt.Sprintf("the run needs about %s of memory (%d parameters: %s; training batch: %s; data: %s; ranking: %s), more than the %s allowed",
+		FormatBytes(r.Total), r.Params, FormatBytes(r.ParamBytes), FormatBytes(r.TrainBytes), FormatBytes(r.DataBytes), FormatBytes(r.RankBytes), FormatBytes(limit))}
+}
+
+// FormatBytes writes a byte count for people: 1.5 GiB, 320 MiB, 12 KiB.
+func FormatBytes(n int64) string {
+	v := float64(n)
+	for _, u := range []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB"} {
+		if v < 1024 || u == "PiB" {
+			if u == "B" {
+				return fmt.Sprintf("%d B", n)
+			}
+			return fmt.Sprintf("%.1f %s", v, u)
+		}
+		v /= 1024
+	}
+	return ""
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 )
@@ -85,6 +86,77 @@ func TestParseConfigErrors(t *testing.T) {
 		_, err := ParseConfig(strings.NewReader(c.in))
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want one containing %q", c.in, err, c.want)
+		}
+	}
+}
+
+// TestValidateCaps: each size field beyond its cap, negative, or at an
+// overflowing value is refused with that field named; nothing panics.
+func TestValidateCaps(t *testing.T) {
+	huge := strings.Repeat("x", MaxPathLen+1)
+	for _, c := range []struct {
+		field string
+		edit  func(*Config)
+	}{
+		{"shape.cells", func(c *Config) { c.Shape.N = 100000 }},
+		{"shape.classes", func(c *Config) { c.Shape.Classes = 1e9 }},
+		{"shape.classes", func(c *Config) { c.Shape.Classes = 257 }},
+		{"shape.in_channels", func(c *Config) { c.Shape.InC = 1 << 40 }},
+		{"shape.in_channels", func(c *Config) { c.Shape.InC = -1 }},
+		{"shape.height", func(c *Config) { c.Shape.H = 1 << 62 }},
+		{"shape.width", func(c *Config) { c.Shape.W = -1 << 63 }},
+		{"shape.channels", func(c *Config) { c.Shape.C = 1<<63 - 1 }},
+		{"shape.batch", func(c *Config) { c.Shape.Batch = 1 << 20 }},
+		{"data.train", func(c *Config) { c.Data.Name, c.Data.Train = "synthetic", 1<<63-1 }},
+		{"data.train", func(c *Config) { c.Data.Train = -5 }},
+		{"epochs", func(c *Config) { c.Epochs = 1 << 40 }},
+		{"eval.images", func(c *Config) { c.Eval.Images = 1 << 50 }},
+		{"eval.list", func(c *Config) { c.Eval.Archs, c.Eval.List = "list", make([]string, MaxArchs+1) }},
+		{"events.step_every", func(c *Config) { c.Events.StepEvery = 1 << 40 }},
+		{"data.dir", func(c *Config) { c.Data.Dir = huge }},
+		{"eval.truth", func(c *Config) { c.Eval.Truth = huge }},
+		{"eval.truth", func(c *Config) { c.Eval.Truth = "a\x00b" }},
+		{"preset", func(c *Config) { c.Preset = huge }},
+		{"eval.archs", func(c *Config) { c.Eval.Archs = "sample:" + huge }},
+		// Within every cap, but too big together.
+		{"shape.channels", func(c *Config) { c.Shape.C, c.Shape.N = MaxChannels, MaxCells }},
+		{"shape", func(c *Config) { c.Shape.H, c.Shape.W, c.Shape.Batch, c.Shape.C = 512, 512, 4096, 64 }},
+		{"data.train", func(c *Config) {
+			c.Data.Name, c.Data.Train, c.Shape.H, c.Shape.W, c.Shape.InC = "synthetic", MaxImages, 128, 128, 3
+		}},
+		{"events.step_every", func(c *Config) { c.Epochs, c.Events.StepEvery = MaxEpochs, 1 }},
+	} {
+		cfg, _ := Preset("mini")
+		c.edit(&cfg)
+		err := cfg.Validate()
+		var fe *FieldError
+		if !errors.As(err, &fe) || fe.Field != c.field {
+			t.Errorf("want a FieldError for %q, got %v", c.field, err)
+		}
+	}
+}
+
+// TestCheckBudget: the error gives the estimate against the limit.
+func TestCheckBudget(t *testing.T) {
+	c, _ := Preset("nb201")
+	r := c.Estimate()
+	if err := c.CheckBudget(r.Total); err != nil {
+		t.Fatalf("at its own estimate: %v", err)
+	}
+	err := c.CheckBudget(r.Total / 2)
+	var fe *FieldError
+	if !errors.As(err, &fe) || !strings.Contains(fe.Msg, FormatBytes(r.Total)) || !strings.Contains(fe.Msg, FormatBytes(r.Total/2)) {
+		t.Fatalf("over budget: %v", err)
+	}
+}
+
+func TestFormatBytes(t *testing.T) {
+	for _, c := range []struct {
+		n    int64
+		want string
+	}{{0, "0 B"}, {1023, "1023 B"}, {1536, "1.5 KiB"}, {3 << 30, "3.0 GiB"}, {math.MaxInt64, "8192.0 PiB"}} {
+		if got := FormatBytes(c.n); got != c.want {
+			t.Errorf("FormatBytes(%d) = %q, want %q", c.n, got, c.want)
 		}
 	}
 }
