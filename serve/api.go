@@ -230,6 +230,7 @@ func (a *api) routes() {
 	a.mux.HandleFunc("GET /api/runs/{id}/metrics.csv", a.metrics)
 	a.mux.HandleFunc("GET /api/runs/{id}/weights.npz", a.weights)
 	a.mux.HandleFunc("GET /api/runs/{id}/thumbs", a.thumbs)
+	a.shareRoutes() // POST /api/shares, GET and DELETE /api/shares/{id}: api_share.go
 	a.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &apiError{Code: http.StatusNotFound, Msg: "no such API endpoint: " + r.Method + " " + r.URL.Path})
 	})
