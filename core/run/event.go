@@ -77,10 +77,23 @@ type Epoch struct {
 	// ValAcc is the supernet's accuracy on the validation split, each batch
 	// through a uniformly drawn path (as the reference code measures it).
 	ValAcc float64 `json:"val_acc"`
-	// GV is the gradient variance over the epoch's steps (PADA.md §5), and
-	// GVPerParam the same divided by the parameter count.
+	// Drift is the gradient drift across the epoch: the spread of the
+	// successive training gradients around their mean over the epoch's
+	// steps (PADA.md §5), which mixes the change of the weights during
+	// training with the sampling noise; DriftPerParam is the same divided
+	// by the parameter count. It is not the variance the theory is about:
+	// that is GVFixed.
+	Drift         float64 `json:"drift"`
+	DriftPerParam float64 `json:"drift_per_param"`
+	// GV and GVPerParam are Drift and DriftPerParam under their former
+	// names, kept until the front ends read the new ones.
+	//
+	// Deprecated: use Drift and DriftPerParam.
 	GV         float64 `json:"gv"`
 	GVPerParam float64 `json:"gv_per_param"`
+	// GVFixed is the gradient variance at the weights of the epoch's end
+	// (nil when the probe is off).
+	GVFixed *GVFixed `json:"gv_fixed,omitempty"`
 	// PathProbs is the path distribution that the next epoch samples from,
 	// per edge and op.
 	PathProbs [6][5]float64 `json:"path_probs"`
@@ -88,6 +101,28 @@ type Epoch struct {
 	// (nil for uniform data sampling).
 	Data    *sampler.Summary `json:"data,omitempty"`
 	Seconds float64          `json:"seconds"`
+}
+
+// GVFixed is the gradient variance at fixed weights (PADA.md §5): at the
+// weights of an epoch's end, Draws (path, batch) pairs drawn from the
+// run's samplers (the distributions the next epoch draws from), each
+// estimator's mean squared distance from the uniform-average gradient,
+// estimated from as many uniform draws at the same weights (the noise of
+// that estimate subtracted, so small values can come out below 0). All
+// three are divided by the supernet's parameter count.
+type GVFixed struct {
+	Draws int `json:"draws"`
+	// Weighted is the importance-weighted estimator's, with the
+	// theory's weights 1/(N q_i) per sample and 1/(|A| p_alpha) per path,
+	// uncapped: an unbiased estimator of the uniform average.
+	Weighted float64 `json:"weighted"`
+	// Unweighted is the reference code's estimator (no weights): its
+	// variance plus its squared bias.
+	Unweighted float64 `json:"unweighted"`
+	// Uniform is uniform sampling's variance at the same weights; for a
+	// uniform run all three figures are this one.
+	Uniform float64 `json:"uniform"`
+	Seconds float64 `json:"seconds"` // what the probe cost, included in Epoch.Seconds
 }
 
 // RankProgress reports architectures evaluated so far.

@@ -17,6 +17,10 @@ type Data interface {
 	EndEpoch(e, epochs int)
 	// Prob is the probability of drawing example i in one draw.
 	Prob(i int) float64
+	// Draw returns one index drawn from Prob, independently of the
+	// epoch's order and without changing the sampler's state (the
+	// fixed-weight gradient-variance probe draws its batches this way).
+	Draw(r *rand.Rand) int
 	// Len is the number of training examples.
 	Len() int
 }
@@ -61,6 +65,9 @@ func (s *Shuffle) Prob(int) float64 { return 1 / float64(s.n) }
 // Len implements Data.
 func (s *Shuffle) Len() int { return s.n }
 
+// Draw implements Data.
+func (s *Shuffle) Draw(r *rand.Rand) int { return r.IntN(s.n) }
+
 // DA is data importance sampling, reference mode. The score of example i
 // is r_i = ||softmax(logits_i) - onehot(y_i)||, seen during training; its
 // epoch score s_i is the running pairwise mean of the scores seen that
@@ -94,14 +101,7 @@ func (d *DA) Epoch(r *rand.Rand, dst []int) []int {
 		dst = (&Shuffle{n: n}).Epoch(r, dst)
 	} else {
 		for i := 0; i < n; i++ {
-			u := r.Float64() * d.cum[n-1]
-			j := sort.SearchFloat64s(d.cum, u)
-			// SearchFloat64s finds the first cum >= u; skip zero-width
-			// buckets that rounding could land on.
-			for j < n-1 && (d.cum[j] <= u || d.q[j] == 0) {
-				j++
-			}
-			dst = append(dst, j)
+			dst = append(dst, d.Draw(r))
 		}
 	}
 	for _, i := range dst {
@@ -145,6 +145,22 @@ func (d *DA) Prob(i int) float64 { return d.q[i] }
 
 // Len implements Data.
 func (d *DA) Len() int { return len(d.q) }
+
+// Draw implements Data. Before the first EndEpoch, q is uniform.
+func (d *DA) Draw(r *rand.Rand) int {
+	n := len(d.q)
+	if d.cum[n-1] == 0 {
+		return r.IntN(n)
+	}
+	u := r.Float64() * d.cum[n-1]
+	j := sort.SearchFloat64s(d.cum, u)
+	// SearchFloat64s finds the first cum >= u; skip zero-width buckets
+	// that rounding could land on.
+	for j < n-1 && (d.cum[j] <= u || d.q[j] == 0) {
+		j++
+	}
+	return j
+}
 
 // Probs is the current distribution over the examples (not a copy).
 func (d *DA) Probs() []float64 { return d.q }

@@ -40,6 +40,12 @@ type Trainer struct {
 
 	gv gradVar // over the current epoch
 
+	z      float64 // PathWeightNorm of the path distribution of epoch zEpoch
+	zEpoch int
+
+	probeDraws int    // fixed-weight gradient-variance draws per epoch
+	probe      *probe // its buffers, made at the first probe
+
 	x     []float32
 	y     []int32
 	w     []float32
@@ -89,6 +95,8 @@ func NewTrainer(cfg run.Config, net *supernet.Net, train, val data.Images) (*Tra
 		idx:   make([]int, 0, s.Batch),
 		paths: make([]space.Arch, 0, space.NumOps),
 		lr:    optim.Cosine(cfg.LR, 0, cfg.Epochs),
+
+		probeDraws: DefaultProbeDraws, zEpoch: -1,
 	}
 	for e := range space.NumEdges {
 		for op := range space.NumOps {
@@ -240,24 +248,59 @@ func (t *Trainer) observeData(n int) {
 	}
 }
 
-// importanceWeights are the unbiased estimator's per-sample factors:
-// 1/(N q_i) normalised to mean 1 over the batch, times the path's
-// 1/(|A| p_alpha) (the product over the step's paths' first).
+// UnbiasedCap bounds the unbiased mode's importance weights before they
+// are normalised: a sample's 1/(N q_i) and a path's 1/(|A| p_alpha) are
+// each cut at UnbiasedCap. Without the cut a path the sampler has nearly
+// abandoned (p_alpha near ((1-tau)/5)^6 late in a run) would weigh up to
+// 10^6 times a typical one and blow the step up. The cut trades that for a
+// bias where it is reached.
+const UnbiasedCap = 10
+
+// importanceWeights are the unbiased mode's per-sample factors,
+// self-normalised: min(1/(N q_i), UnbiasedCap) normalised to mean 1 over
+// the batch, times the path's weight min(1/(|A| p_alpha), UnbiasedCap) / Z
+// (the first of the step's paths), where Z, that capped weight's exact
+// expectation under the path distribution, makes its mean 1. Below the
+// cap, E_p[weight * f(alpha)] is the uniform average of f over all
+// architectures.
 func (t *Trainer) importanceWeights(n int) []float32 {
 	w := t.w[:n]
 	N := float64(t.data.Len())
 	var sum float64
 	for i, id := range t.idx {
-		v := 1 / (N * t.data.Prob(id))
+		v := min(1/(N*t.data.Prob(id)), UnbiasedCap)
 		w[i] = float32(v)
 		sum += v
 	}
-	pw := 1 / (space.NumArchs * t.path.Prob(t.paths[0]))
-	scale := float32(float64(n) / sum * pw)
+	scale := float32(float64(n) / sum * t.pathWeight(t.paths[0]))
 	for i := range w {
 		w[i] *= scale
 	}
 	return w
+}
+
+// pathWeight is the unbiased mode's self-normalised path weight.
+func (t *Trainer) pathWeight(a space.Arch) float64 {
+	if t.zEpoch != t.epoch {
+		t.z = PathWeightNorm(t.path)
+		t.zEpoch = t.epoch
+	}
+	return min(1/(space.NumArchs*t.path.Prob(a)), UnbiasedCap) / t.z
+}
+
+// PathWeightNorm is Z = sum over all architectures of p_alpha *
+// min(1/(|A| p_alpha), UnbiasedCap), the expectation of the capped path
+// weight under p's current distribution (1 where no weight reaches the
+// cap).
+func PathWeightNorm(p sampler.Path) float64 {
+	var z float64
+	for _, a := range space.All() {
+		q := p.Prob(a)
+		if q > 0 {
+			z += q * min(1/(space.NumArchs*q), UnbiasedCap)
+		}
+	}
+	return z
 }
 
 func (t *Trainer) endEpoch() *run.Epoch {
@@ -268,11 +311,13 @@ func (t *Trainer) endEpoch() *run.Epoch {
 		TrainLoss: t.epochLoss / float64(t.epochN),
 		TrainAcc:  100 * float64(t.epochHit) / float64(t.epochN),
 	}
-	ev.GV = t.gv.take()
-	ev.GVPerParam = ev.GV / float64(len(m.Params))
+	ev.Drift = t.gv.take()
+	ev.DriftPerParam = ev.Drift / float64(len(m.Params))
+	ev.GV, ev.GVPerParam = ev.Drift, ev.DriftPerParam
 
 	t.path.EndEpoch(t.epoch, E)
 	t.data.EndEpoch(t.epoch, E)
+	ev.GVFixed = t.gvFixed()
 	ev.PathProbs = t.path.Probs()
 	if da, ok := t.data.(*sampler.DA); ok {
 		s := sampler.Summarize(da.Probs(), 20, 16)

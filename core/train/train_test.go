@@ -27,6 +27,9 @@ func tinyConfig(path, data string) run.Config {
 	return c
 }
 
+// testProbeDraws is the probe setting of runEvents' sessions.
+var testProbeDraws = DefaultProbeDraws
+
 func runEvents(t *testing.T, c run.Config, threads int) []run.Event {
 	t.Helper()
 	tr := Synthetic(160, 1, 8, 8, 4, c.Seed)
@@ -54,6 +57,7 @@ func runEvents(t *testing.T, c run.Config, threads int) []run.Event {
 	if err != nil {
 		t.Fatal(err)
 	}
+	s.Trainer().SetProbeDraws(testProbeDraws)
 	for s.Advance() {
 	}
 	return events
@@ -67,6 +71,11 @@ func numbers(t *testing.T, events []run.Event) string {
 		if e.Epoch != nil {
 			c := *e.Epoch
 			c.Seconds = 0
+			if c.GVFixed != nil {
+				g := *c.GVFixed
+				g.Seconds = 0
+				c.GVFixed = &g
+			}
 			e.Epoch = &c
 		}
 		if e.Done != nil {
