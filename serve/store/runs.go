@@ -209,8 +209,8 @@ func (s *Store) Delete(id string) error {
 }
 
 // MarkInterrupted sets every run that a server left queued, running or
-// paused to interrupted, as a server does when it starts, and returns
-// their IDs.
+// paused to interrupted, as a server does when it starts, with the reason,
+// and returns their IDs.
 func (s *Store) MarkInterrupted() ([]string, error) {
 	var ids []string
 	err := s.update(func(tx *bolt.Tx) error {
@@ -224,6 +224,10 @@ func (s *Store) MarkInterrupted() ([]string, error) {
 			if !r.State.Live() {
 				return nil
 			}
+			r.Reason = fmt.Sprintf("the server exited while the run was %s (it crashed or was killed)", r.State)
+			if r.AutoResumes > 0 {
+				r.Reason += "; the run had been resumed automatically, so it is not resumed automatically again: resume it by hand"
+			}
 			r.State = Interrupted
 			r.Updated = time.Now().UTC()
 			ids = append(ids, r.ID)
@@ -231,4 +235,81 @@ func (s *Store) MarkInterrupted() ([]string, error) {
 		})
 	})
 	return ids, err
+}
+
+// Page returns up to limit records of the runs after the ID after ("" for
+// the first), oldest first, and the ID to pass for the next page ("" at
+// the end).
+func (s *Store) Page(after string, limit int) ([]Run, string, error) {
+	var out []Run
+	next := ""
+	err := s.view(func(tx *bolt.Tx) error {
+		runs := tx.Bucket(bucketRuns)
+		c := runs.Cursor()
+		k, v := c.First()
+		if after != "" {
+			k, v = c.Seek([]byte(after))
+			if k != nil && string(k) == after {
+				k, v = c.Next()
+			}
+		}
+		for ; k != nil; k, v = c.Next() {
+			if v != nil {
+				continue // not a run bucket
+			}
+			if len(out) == limit {
+				next = out[len(out)-1].ID
+				return nil
+			}
+			r, err := readMeta(runs.Bucket(k), string(k))
+			if err != nil {
+				return err
+			}
+			out = append(out, r)
+		}
+		return nil
+	})
+	return out, next, err
+}
+
+// Prune deletes the oldest finished runs (done, stopped or failed) until
+// at most keep runs remain, and returns their IDs. Runs in other states
+// are never deleted, so more than keep can remain.
+func (s *Store) Prune(keep int) ([]string, error) {
+	var ids []string
+	err := s.update(func(tx *bolt.Tx) error {
+		runs := tx.Bucket(bucketRuns)
+		var all []Run
+		if err := runs.ForEachBucket(func(k []byte) error {
+			r, err := readMeta(runs.Bucket(k), string(k))
+			all = append(all, r)
+			return err
+		}); err != nil {
+			return err
+		}
+		over := len(all) - keep
+		for _, r := range all {
+			if over <= 0 {
+				break
+			}
+			if r.State == Done || r.State == Stopped || r.State == Failed {
+				if err := runs.DeleteBucket([]byte(r.ID)); err != nil {
+					return err
+				}
+				ids = append(ids, r.ID)
+				over--
+			}
+		}
+		return nil
+	})
+	return ids, err
+}
+
+// Count returns the number of runs stored.
+func (s *Store) Count() (int, error) {
+	n := 0
+	err := s.view(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketRuns).ForEachBucket(func([]byte) error { n++; return nil })
+	})
+	return n, err
 }

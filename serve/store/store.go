@@ -64,6 +64,14 @@ type Run struct {
 	Done    *run.Done `json:"done,omitempty"`
 	Error   string    `json:"error,omitempty"`
 	Resumes int       `json:"resumes,omitempty"`
+	// AutoResumes counts the resumes a server made on its own
+	// (-resume-interrupted) since the run last stopped cleanly or was
+	// resumed by hand: a run found live at start with AutoResumes > 0 took
+	// the server down after an automatic resume, and is not resumed
+	// automatically again.
+	AutoResumes int `json:"auto_resumes,omitempty"`
+	// Reason says why the run is interrupted.
+	Reason string `json:"reason,omitempty"`
 }
 
 // ErrNotFound is returned for a run ID the store does not hold.
@@ -83,49 +91,133 @@ type Store struct {
 	db *bolt.DB
 }
 
+// ErrHeld is returned when another process (another server) holds the
+// store file.
+var ErrHeld = errors.New("another server holds it")
+
+// ErrDamaged marks a store file that does not read back.
+var ErrDamaged = errors.New("damaged")
+
 // Open opens (creating if missing) the store at path. It fails rather
-// than waits when another process holds the file, and it refuses a file
-// that is not a store of this schema or whose records do not read back.
+// than waits when another process holds the file (ErrHeld), and it refuses
+// a file that is not a store of this schema or whose pages and records do
+// not read back (ErrDamaged).
 func Open(path string) (*Store, error) {
 	if st, err := os.Stat(path); err == nil && st.Size() == 0 {
 		// bbolt would initialise an empty file; an empty file where a
 		// store should be is a truncated store, not a new one.
-		return nil, fmt.Errorf("store %s: the file is empty (truncated?)", path)
+		return nil, fmt.Errorf("store %s: %w: the file is empty (truncated?)", path, ErrDamaged)
 	}
-	db, err := openBolt(path)
+	db, err := openBolt(path, false)
 	if err != nil {
 		return nil, fmt.Errorf("store %s: %w", path, err)
 	}
 	s := &Store{db: db}
 	if err := s.init(); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("store %s: %w", path, err)
+		return nil, fmt.Errorf("store %s: %w: %w", path, ErrDamaged, err)
 	}
 	return s, nil
 }
 
-// openBolt opens the file and checks every page once. bbolt panics (or
-// faults on the mapping) on some damaged files instead of returning an
-// error; both become an error here. A refused file's descriptor is then
+// openBolt opens the file and reads every page once (walk). bbolt panics
+// (or faults on the mapping) on some damaged files instead of returning
+// an error; both become an error here. bbolt's own tx.Check is not used:
+// it runs in a goroutine of its own, where such a panic cannot be
+// recovered and ends the process. A refused file's descriptor is then
 // left to the garbage collector: the server does not go on with it.
-func openBolt(path string) (db *bolt.DB, err error) {
+func openBolt(path string, readOnly bool) (db *bolt.DB, err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	defer recoverCorrupt(&err)
-	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%w: %v", ErrDamaged, p)
+		}
+	}()
+	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, ReadOnly: readOnly})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return nil, ErrHeld
+	}
 	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrDamaged, err)
+	}
+	if _, err := walk(db); err != nil {
+		db.Close()
 		return nil, err
 	}
-	err = db.View(func(tx *bolt.Tx) error {
-		for err := range tx.Check() {
-			return err // the first problem is enough to refuse the file
-		}
-		return nil
-	})
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("damaged database: %w", err)
-	}
 	return db, nil
+}
+
+// Stats is what a walk over a store found.
+type Stats struct {
+	Buckets, Keys int
+	Bytes         int64 // keys and values
+}
+
+// walk reads every bucket, key and value of db in this goroutine, so that
+// a damaged page panics (or faults) where recover sees it.
+func walk(db *bolt.DB) (st Stats, err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%w: %v", ErrDamaged, p)
+		}
+	}()
+	var visit func(b *bolt.Bucket, depth int) error
+	visit = func(b *bolt.Bucket, depth int) error {
+		if depth > 8 {
+			return fmt.Errorf("%w: buckets nested %d deep", ErrDamaged, depth)
+		}
+		st.Buckets++
+		return b.ForEach(func(k, v []byte) error {
+			st.Keys++
+			st.Bytes += int64(len(k) + len(v))
+			if v == nil {
+				if sub := b.Bucket(k); sub != nil {
+					return visit(sub, depth+1)
+				}
+			}
+			return nil
+		})
+	}
+	err = db.View(func(tx *bolt.Tx) error {
+		return tx.ForEach(func(name []byte, b *bolt.Bucket) error { return visit(b, 1) })
+	})
+	return st, err
+}
+
+// Check opens the store at path, reads every page and record, and
+// reports what it holds; it is `serve store check`. It opens the file as
+// a server does (a read-only open would skip the free list), so it fails
+// with ErrHeld while a server runs on the store.
+func Check(path string) (Stats, int, error) {
+	if _, err := os.Stat(path); err != nil {
+		return Stats{}, 0, fmt.Errorf("store %s: %w", path, err)
+	}
+	db, err := openBolt(path, false)
+	if err != nil {
+		return Stats{}, 0, fmt.Errorf("store %s: %w", path, err)
+	}
+	defer db.Close()
+	st, err := walk(db)
+	if err != nil {
+		return st, 0, fmt.Errorf("store %s: %w", path, err)
+	}
+	s := &Store{db: db}
+	runs, err := s.List()
+	if err != nil {
+		return st, 0, fmt.Errorf("store %s: %w: %w", path, ErrDamaged, err)
+	}
+	return st, len(runs), nil
+}
+
+// MoveAside renames a (damaged) store file to FILE.damaged-TIMESTAMP so
+// that a fresh store can take its place, and returns the new name.
+func MoveAside(path string) (string, error) {
+	to := path + ".damaged-" + time.Now().UTC().Format("20060102T150405Z")
+	if err := os.Rename(path, to); err != nil {
+		return "", fmt.Errorf("store %s: moving the damaged file aside: %w", path, err)
+	}
+	return to, nil
 }
 
 // init creates the buckets of a new store or checks an existing one, then
