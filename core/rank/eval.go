@@ -1,7 +1,11 @@
+// Package rank measures how well a supernet ranks architectures: it
+// evaluates architectures with inherited weights; package stat compares
+// the predictions with ground truth.
 package rank
 
 import (
 	"pada/core/data"
+	"pada/core/rank/stat"
 	"pada/core/space"
 	"pada/core/supernet"
 )
@@ -54,3 +58,12 @@ func (ev *Evaluator) Accuracy(a space.Arch) float64 {
 	}
 	return 100 * float64(hit) / float64(ev.count)
 }
+
+// The statistics live in package stat, which a front end can link without
+// the network; these are its functions under the names callers of rank
+// have used.
+var (
+	KendallTau = stat.KendallTau
+	Spearman   = stat.Spearman
+	TopOverlap = stat.TopOverlap
+)

@@ -1,4 +1,4 @@
-package rank
+package stat
 
 import (
 	"math"
@@ -225,7 +225,7 @@ const MinGroup = 5
 func WithinTau(pred, truth []float64, key []int) Within {
 	checkLen("WithinTau", pred, truth)
 	if len(key) != len(pred) {
-		panic("rank: WithinTau keys and predictions differ in length")
+		panic("stat: WithinTau keys and predictions differ in length")
 	}
 	all := make([]int, len(pred))
 	for i := range all {
@@ -280,6 +280,6 @@ func WithinInterval(pred, truth []float64, key []int, b Bootstrap) Interval {
 
 func checkLen(name string, a, b []float64) {
 	if len(a) != len(b) {
-		panic("rank: " + name + " of vectors of different lengths")
+		panic("stat: " + name + " of vectors of different lengths")
 	}
 }

@@ -1,8 +1,9 @@
-// Package rank measures how well a supernet ranks architectures: it
-// evaluates architectures with inherited weights and compares the predicted
-// accuracies with ground truth by Kendall's tau-b, Spearman's rho and the
-// overlap of the top architectures.
-package rank
+// Package stat compares a ranking with ground truth: Kendall's tau-b,
+// Spearman's rho, the overlap of the top architectures, bootstrap
+// intervals, differences of two rankings' tau with a verdict, and tau
+// within groups of equal cost. It is pure arithmetic, so that a front end
+// can use it without linking the network.
+package stat
 
 import (
 	"fmt"
@@ -15,7 +16,7 @@ import (
 // NaN when either vector is constant or shorter than 2.
 func KendallTau(x, y []float64) float64 {
 	if len(x) != len(y) {
-		panic(fmt.Sprintf("rank: KendallTau of lengths %d and %d", len(x), len(y)))
+		panic(fmt.Sprintf("stat: KendallTau of lengths %d and %d", len(x), len(y)))
 	}
 	n := len(x)
 	if n < 2 {
@@ -132,7 +133,7 @@ func ranks(v []float64) []float64 {
 // ranks), NaN when either vector is constant.
 func Spearman(x, y []float64) float64 {
 	if len(x) != len(y) {
-		panic(fmt.Sprintf("rank: Spearman of lengths %d and %d", len(x), len(y)))
+		panic(fmt.Sprintf("stat: Spearman of lengths %d and %d", len(x), len(y)))
 	}
 	if len(x) < 2 {
 		return math.NaN()
