@@ -3,7 +3,7 @@ GO      ?= go
 SITE    ?= site
 GOROOT  := $(shell $(GO) env GOROOT)
 
-.PHONY: all build test test-short vet wasm-vet bench bench-speed site clean screenshots
+.PHONY: all build test test-short vet wasm-vet bench bench-speed site clean screenshots edge edge-dev
 
 all: build
 
@@ -42,3 +42,18 @@ site:
 SHOTS ?= screenshots
 screenshots:
 	PADA_SCREENSHOTS=$(abspath $(SHOTS)) $(GO) test -count=1 -timeout 30m -run '^TestScreenshots$$' -v ./serve
+
+# The Cloudflare Worker (wasm/edge: the share API over D1) in edge/build
+# and the site it serves as static assets in edge/site; edge-dev runs it
+# on http://127.0.0.1:8787 with wrangler from edge/package-lock.json
+# (npm ci in edge/ first). See the README's "Publishing" section.
+EDGE ?= edge
+edge:
+	$(GO) run github.com/syumai/workers/cmd/workers-assets-gen -mode=go -o $(EDGE)/build
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o $(EDGE)/build/app.wasm ./wasm/edge
+	$(GO) run ./serve web -out $(EDGE)/site
+	@echo "edge: app.wasm $$(wc -c < $(EDGE)/build/app.wasm) bytes, $$(gzip -9 -c $(EDGE)/build/app.wasm | wc -c) gzipped (free-plan Worker limit: 3 MiB compressed)"
+
+edge-dev: edge
+	cd $(EDGE) && npx wrangler d1 execute pada-shares --local --file schema.sql
+	cd $(EDGE) && npx wrangler dev --ip 127.0.0.1 --port 8787
