@@ -20,14 +20,41 @@ self.padaReady = (h) => {
   setTimeout(drain, 0);
 };
 
+// gemmImports is the "gemm" import module that Go's core/gemm expects
+// (simd_js.go): load is called once by Go's init with the bytes of the
+// simd128 kernel module; when this engine validates it (simd128 is in
+// Chrome 91+, Firefox 89+, Safari 16.4+), it is instantiated on Go's own
+// memory and sgemm forwards to it; otherwise load returns 0 and Go runs
+// its pure-Go kernels. mem() is Go's memory, which exists by then.
+// tools/wasmexec/run.js does the same under node.
+function gemmImports(mem) {
+  let k = null;
+  return {
+    load: (p, n) => {
+      try {
+        const bytes = new Uint8Array(mem().buffer, p >>> 0, n).slice();
+        if (!WebAssembly.validate(bytes)) return 0;
+        k = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { mem: mem() } }).exports;
+        return 1;
+      } catch (err) {
+        console.warn("worker: simd128 kernels unavailable:", err);
+        return 0;
+      }
+    },
+    sgemm: (tA, tB, m, n, kk, alpha, a, lda, b, ldb, beta, c, ldc, ws, wsLen) =>
+      k.sgemm(tA, tB, m, n, kk, alpha, a, lda, b, ldb, beta, c, ldc, ws, wsLen),
+  };
+}
+
 async function boot(module, url) {
   booted = true;
   try {
     const go = new Go();
+    let inst;
+    go.importObject.gemm = gemmImports(() => inst.exports.mem);
     let exitCode = 0;
     const exit = go.exit;
     go.exit = (code) => { exitCode = code; exit.call(go, code); };
-    let inst;
     if (module) {
       inst = await WebAssembly.instantiate(module, go.importObject);
     } else {

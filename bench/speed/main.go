@@ -2,8 +2,9 @@
 
 // Command speed compares training speed and peak memory of the Go engine
 // natively (1 and 2 threads), the Go engine as WebAssembly under node (one
-// instance), and PyTorch on the CPU (1 and 2 threads), on the mini and
-// nb201 shapes, in one run on one machine:
+// instance) with its pure-Go kernels (go-wasm) and with core/gemm's simd128
+// kernel module (go-wasm-simd), and PyTorch on the CPU (1 and 2 threads),
+// on the mini and nb201 shapes, in one run on one machine:
 //
 //	go run ./bench/speed [-shapes mini,nb201] [-steps-mini 30] [-steps-nb201 2]
 //
@@ -38,6 +39,8 @@ type result struct {
 	Threads   int     `json:"threads"`
 	ImagesSec float64 `json:"images_per_sec"`
 	Loss      float64 `json:"last_loss"`
+	Kernel    string  `json:"kernel"`
+	GemmShare float64 `json:"gemm_share"`
 	PeakMB    float64 `json:"-"`
 }
 
@@ -61,6 +64,9 @@ func measure(engine string, cmd *exec.Cmd) result {
 		r.PeakMB = float64(ru.Maxrss) / 1024 // kilobytes on Linux
 	}
 	fmt.Fprintf(os.Stderr, "  %-12s %-5s threads=%d  %8.1f images/s  peak %6.0f MB\n", engine, r.Shape, r.Threads, r.ImagesSec, r.PeakMB)
+	if r.GemmShare > 0 {
+		fmt.Fprintf(os.Stderr, "  %-12s %-5s %.0f%% of the step in matrix products (%s kernel)\n", engine, r.Shape, 100*r.GemmShare, r.Kernel)
+	}
 	return r
 }
 
@@ -85,7 +91,14 @@ func main() {
 	build.Stderr = os.Stderr
 	must(build.Run())
 	goroot := strings.TrimSpace(string(must2(exec.Command("go", "env", "GOROOT").Output())))
-	nodeExec := filepath.Join(goroot, "lib", "wasm", "wasm_exec_node.js")
+	// The stock wasm_exec_node.js cannot run a binary that links core/gemm's
+	// kernel imports; tools/wasmexec/run.js provides them.
+	nodeExec := filepath.Join(root, "tools", "wasmexec", "run.js")
+	wasmCmd := func(simd bool, args []string) *exec.Cmd {
+		cmd := exec.Command("node", append([]string{"--stack-size=8192", nodeExec, wasm}, args...)...)
+		cmd.Env = append(os.Environ(), "PADA_GOROOT="+goroot, "PADA_WASM_SIMD="+map[bool]string{true: "1", false: "0"}[simd])
+		return cmd
+	}
 
 	fmt.Fprintf(os.Stderr, "machine: %d CPUs, %s/%s, %s\n", runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version())
 	var all []result
@@ -99,7 +112,12 @@ func main() {
 		for _, t := range []int{1, 2} {
 			all = append(all, measure("go", exec.Command(native, append(args, "-threads", fmt.Sprint(t))...)))
 		}
-		all = append(all, measure("go-wasm", exec.Command("node", append([]string{"--stack-size=8192", nodeExec, wasm}, append(args, "-threads", "1")...)...)))
+		all = append(all, measure("go-wasm", wasmCmd(false, append(args, "-threads", "1"))))
+		r := measure("go-wasm-simd", wasmCmd(true, append(args, "-threads", "1")))
+		if r.Kernel != "wasm-simd128" {
+			must(fmt.Errorf("go-wasm-simd ran the %q kernels: node did not load the simd128 module", r.Kernel))
+		}
+		all = append(all, r)
 		for _, t := range []int{1, 2} {
 			py := exec.Command(*python, "speed.py", "--shape", shape, "--threads", fmt.Sprint(t), "--steps", fmt.Sprint(steps), "--warmup", warm, "--archs", strings.Join(archs, ","))
 			py.Dir = filepath.Join(root, "bench", "torchref")
@@ -123,16 +141,22 @@ func report(w *os.File, all []result) {
 		return nil
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "shape\tengine\tthreads\timages/s\tvs PyTorch (same threads)\tvs Go native 1 thread\tpeak RSS MB\t")
+	fmt.Fprintln(tw, "shape\tengine\tthreads\timages/s\tvs PyTorch (same threads)\tvs Go native 1 thread\tvs go-wasm\tin GEMM\tpeak RSS MB\t")
 	for _, r := range all {
-		vsPT, vsGo := "", ""
+		vsPT, vsGo, vsWasm, share := "", "", "", ""
 		if p := find("pytorch", r.Shape, r.Threads); p != nil && r.Engine != "pytorch" {
 			vsPT = fmt.Sprintf("%.2fx", r.ImagesSec/p.ImagesSec)
 		}
 		if g := find("go", r.Shape, 1); g != nil {
 			vsGo = fmt.Sprintf("%.2fx", r.ImagesSec/g.ImagesSec)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%.1f\t%s\t%s\t%.0f\t\n", r.Shape, r.Engine, r.Threads, r.ImagesSec, vsPT, vsGo, r.PeakMB)
+		if g := find("go-wasm", r.Shape, 1); g != nil && strings.HasPrefix(r.Engine, "go-wasm") {
+			vsWasm = fmt.Sprintf("%.2fx", r.ImagesSec/g.ImagesSec)
+		}
+		if r.GemmShare > 0 {
+			share = fmt.Sprintf("%.0f%%", 100*r.GemmShare)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%.1f\t%s\t%s\t%s\t%s\t%.0f\t\n", r.Shape, r.Engine, r.Threads, r.ImagesSec, vsPT, vsGo, vsWasm, share, r.PeakMB)
 	}
 	tw.Flush()
 }

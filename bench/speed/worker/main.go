@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"pada/core/gemm"
 	"pada/core/nn"
 	"pada/core/optim"
 	"pada/core/space"
@@ -28,6 +29,8 @@ type result struct {
 	Seconds   float64 `json:"seconds"`
 	ImagesSec float64 `json:"images_per_sec"`
 	Loss      float64 `json:"last_loss"`
+	Kernel    string  `json:"kernel"`               // gemm.Kernel(): which matrix kernels ran
+	GemmShare float64 `json:"gemm_share,omitempty"` // share of the timed steps spent in matrix products (wasm only)
 }
 
 func main() {
@@ -85,13 +88,17 @@ func main() {
 	for i := 0; i < *warmup; i++ {
 		step(i)
 	}
+	gemm.SetTiming(true)
 	start := time.Now()
 	for i := 0; i < *steps; i++ {
 		step(i)
 	}
 	sec := time.Since(start).Seconds()
+	inGemm := gemm.Timed().Seconds()
+	gemm.SetTiming(false)
 	json.NewEncoder(os.Stdout).Encode(result{
 		Engine: *engine, Shape: *shapeName, Threads: *threads, Steps: *steps, Batch: s.Batch,
 		Seconds: sec, ImagesSec: float64(*steps*s.Batch) / sec, Loss: loss,
+		Kernel: gemm.Kernel(), GemmShare: inGemm / sec,
 	})
 }
