@@ -1,6 +1,9 @@
 package run
 
-import "pada/core/sampler"
+import (
+	"pada/core/rank/stat"
+	"pada/core/sampler"
+)
 
 // Event types, in the order a run emits them.
 const (
@@ -144,4 +147,45 @@ type Done struct {
 	TrainSeconds float64 `json:"train_seconds"`
 	RankSeconds  float64 `json:"rank_seconds"`
 	FinalValAcc  float64 `json:"final_val_acc"`
+	Assessment
+}
+
+// Assessment is what a ranking's tau means: its uncertainty, what free
+// proxies score on the same architectures, and what is left of it within
+// groups of equal cost. Intervals are 95% percentile bootstraps over the
+// ranked architectures with a truth, seeded with the run seed
+// (stat.Bootstrap). Every field is absent where it is undefined (fewer
+// than 3 architectures with a truth, a constant side).
+type Assessment struct {
+	TauCI *stat.Interval `json:"tau_ci,omitempty"`
+	// Baselines rank the same architectures by a free proxy (one that
+	// needs no training), in the order "params", "flops", "convs"; a
+	// supernet must beat them to be worth training. The proxies have many
+	// ties (all 6-edge cells with the same convolutions share params and
+	// FLOPs): tau-b counts them.
+	Baselines []Baseline `json:"baselines,omitempty"`
+	// WithinConvs is tau within groups of equal convolution count, and
+	// WithinParams within groups of equal parameter count (equal numbers
+	// of 1x1 and 3x3 convolutions), each over groups of at least
+	// stat.MinGroup architectures, weighted by pairs: the part of the
+	// ranking that the proxy cannot explain.
+	WithinConvs  *WithinTau `json:"within_convs,omitempty"`
+	WithinParams *WithinTau `json:"within_params,omitempty"`
+}
+
+// Baseline is the Kendall tau-b of ranking by a free proxy.
+type Baseline struct {
+	Name string        `json:"name"` // "params", "flops" or "convs"
+	Tau  float64       `json:"tau"`
+	CI   stat.Interval `json:"ci"`
+	// VsSupernet is the supernet's tau minus this one (a paired bootstrap
+	// over the same architectures); its verdict "higher" means the
+	// supernet beats the proxy beyond the noise.
+	VsSupernet stat.Diff `json:"vs_supernet"`
+}
+
+// WithinTau is stat.Within with its interval.
+type WithinTau struct {
+	stat.Within
+	CI stat.Interval `json:"ci"`
 }

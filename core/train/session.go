@@ -2,6 +2,7 @@ package train
 
 import (
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -152,10 +153,11 @@ func (s *Session) Advance() bool {
 	}
 	tau, rho, top := s.Scores()
 	s.done = true
+	as := Assess(s.pred, s.truth, ProxiesOf(s.tr.net, s.archs), s.cfg.Seed)
 	s.send(run.Event{Type: run.TypeDone, Done: &run.Done{
 		Tau: tau, Rho: rho, Top10: top, Archs: len(s.archs),
 		TrainSeconds: s.trainSec, RankSeconds: time.Since(s.start).Seconds() - s.rankStart,
-		FinalValAcc: s.lastVal,
+		FinalValAcc: s.lastVal, Assessment: as,
 	}})
 	return false
 }
@@ -189,20 +191,12 @@ func (s *Session) Predictions() (archs []space.Arch, pred, truth []float64) {
 	return s.archs[:len(s.pred)], s.pred, s.truth[:len(s.pred)]
 }
 
-// WriteCSV writes the predictions as CSV: arch, predicted and ground-truth
-// accuracy (empty when unknown).
-func (s *Session) WriteCSV(w interface{ Write([]byte) (int, error) }) error {
-	var b strings.Builder
-	b.WriteString("arch,predicted_acc,truth_acc\n")
-	for i, a := range s.archs[:len(s.pred)] {
-		t := ""
-		if s.truth[i] >= 0 {
-			t = fmt.Sprintf("%.4f", s.truth[i])
-		}
-		fmt.Fprintf(&b, "%s,%.4f,%s\n", a, s.pred[i], t)
-	}
-	_, err := w.Write([]byte(b.String()))
-	return err
+// WriteCSV writes the predictions as CSV (WriteRanking): arch, predicted
+// and ground-truth accuracy (empty when unknown), parameters, FLOPs and
+// convolutions.
+func (s *Session) WriteCSV(w io.Writer) error {
+	archs := s.archs[:len(s.pred)]
+	return WriteRanking(w, archs, s.pred, s.truth, ProxiesOf(s.tr.net, archs))
 }
 
 // SelectArchs resolves Config.Eval.Archs against a ground-truth table
