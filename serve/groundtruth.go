@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -23,6 +25,7 @@ import (
 	"pada/core/run"
 	"pada/core/space"
 	"pada/core/train"
+	"pada/serve/queue"
 )
 
 const groundtruthUsage = `usage: go run ./serve groundtruth build [flags] -out TABLE.csv
@@ -62,6 +65,10 @@ type gtBuild struct {
 	workers    int
 	out        string
 	log        io.Writer // progress; nil = none
+	// natsURL, if set, is a queue to send the runs to when workers
+	// answer there (see queueBuild); creds sign in to it.
+	natsURL string
+	creds   queue.Creds
 	// load reads the data cfg names (loadData; tests swap in their own).
 	load func(run.Config) (*data.Set, *data.Set, error)
 }
@@ -82,6 +89,7 @@ func groundtruthBuildCmd(args []string) error {
 	workers := fs.Int("workers", runtime.NumCPU(), "architectures trained at once, each on one thread")
 	out := fs.String("out", "", "the table to write or continue (required)")
 	quiet := fs.Bool("q", false, "no progress lines")
+	nf := addNATSFlags(fs, "send the runs to the workers of this queue (e.g. nats://127.0.0.1:4222) when any answer; build locally when none does")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -126,7 +134,7 @@ func groundtruthBuildCmd(args []string) error {
 		return fmt.Errorf("-workers %d: want at least 1", *workers)
 	}
 	o := gtBuild{cfg: c, archs: *archs, sampleSeed: *sampleSeed, seeds: seeds, doubly: *doubly,
-		workers: *workers, out: *out, load: loadData}
+		workers: *workers, out: *out, load: loadData, natsURL: *nf.url, creds: nf.creds()}
 	if !*quiet {
 		o.log = os.Stderr
 	}
@@ -220,6 +228,23 @@ func (o gtBuild) run(ctx context.Context) error {
 		o.out, len(tbl.t.Rows), len(tasks), runs, o.cfg.Epochs, o.workers)
 	if len(tasks) == 0 {
 		return nil
+	}
+
+	if o.natsURL != "" {
+		q, err := queue.Connect(ctx, o.natsURL, queue.Options{Creds: o.creds, Name: "groundtruth-" + queue.HostName()})
+		if err != nil {
+			return err
+		}
+		defer q.Close()
+		names, err := q.Workers(ctx, time.Second)
+		if err != nil {
+			return err
+		}
+		if len(names) > 0 {
+			o.logf("%d workers answer on %s: the runs go to the queue\n", len(names), o.natsURL)
+			return o.queueBuild(ctx, q, tbl, want, tasks)
+		}
+		o.logf("no worker answers on %s: building here\n", o.natsURL)
 	}
 
 	b := groundtruth.Builder{Config: o.cfg, Train: sets.Train, Eval: sets.Eval, Seeds: o.seeds, Workers: o.workers}
@@ -350,4 +375,108 @@ func report(w io.Writer, path string, t *groundtruth.Table) error {
 	fmt.Fprintf(w, "shape %s\nschedule %s\n", p.Shape, p.Schedule)
 	_, err := io.WriteString(w, groundtruth.Summarize(t, shape.Classes).String())
 	return err
+}
+
+// queueBuild sends every (architecture, seed) run of tasks to the queue
+// and merges results into the table as they come, until each has one.
+// The batch is named by the protocol, so a rerun of an interrupted build
+// finds the results its runs already published (and the jobs still
+// queued, which the stream does not take twice within its duplicate
+// window); the table records a seed once however often it arrives.
+func (o gtBuild) queueBuild(ctx context.Context, q *queue.Queue, tbl *gtTable, want groundtruth.Protocol, tasks []groundtruth.Task) error {
+	batch := gtBatch(want)
+	type key struct {
+		arch string
+		seed int
+	}
+	todo := map[key]bool{}
+	ids := map[string]key{}
+	for _, t := range tasks {
+		for _, i := range t.Seeds {
+			id := gtJobID(t.Arch, i)
+			body, err := json.Marshal(gtJob{Config: o.cfg, DataHash: want.DataHash, Arch: t.Arch.String(), SeedIndex: i, Seed: o.seeds[i]})
+			if err != nil {
+				return err
+			}
+			if err := q.Submit(ctx, queue.Job{ID: id, Batch: batch, Kind: jobGroundTruth, Body: body}); err != nil {
+				return err
+			}
+			todo[key{t.Arch.Key(), i}] = true
+			ids[id] = key{t.Arch.Key(), i}
+		}
+	}
+	total := len(todo)
+	o.logf("%s: %d runs queued as batch %s\n", o.out, total, batch)
+	start := time.Now()
+	var parked []string
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	err := q.Results(rctx, batch, func(r queue.Result) error {
+		if r.Parked {
+			parked = append(parked, fmt.Sprintf("%s: %s (after %d deliveries)", r.JobID, r.Error, r.Attempt))
+			o.logf("parked %s: %s\n", r.JobID, r.Error)
+			delete(todo, ids[r.JobID])
+		} else {
+			var g gtResult
+			if err := json.Unmarshal(r.Body, &g); err != nil {
+				return fmt.Errorf("result of %s: %w", r.JobID, err)
+			}
+			a, err := space.Parse(g.Arch)
+			if err != nil {
+				return fmt.Errorf("result of %s: %w", r.JobID, err)
+			}
+			if g.SeedIndex < 0 || g.SeedIndex >= len(o.seeds) {
+				return fmt.Errorf("result of %s: seed index %d of %d", r.JobID, g.SeedIndex, len(o.seeds))
+			}
+			row := groundtruth.Row{Arch: a, Acc: g.Acc, Seeds: make([]float64, len(o.seeds)),
+				Params: g.Params, FLOPs: g.FLOPs, Seconds: g.Seconds}
+			for i := range row.Seeds {
+				row.Seeds[i] = math.NaN()
+			}
+			row.Seeds[g.SeedIndex] = g.Acc
+			if _, err := tbl.put(row); err != nil {
+				return err
+			}
+			k := key{a.Key(), g.SeedIndex}
+			if todo[k] {
+				delete(todo, k)
+				done := total - len(todo)
+				el := time.Since(start)
+				eta := time.Duration(float64(el) / float64(done) * float64(len(todo)))
+				o.logf("[%d/%d] %s seed %d acc %.2f (%.0fs on %s) elapsed %s, ETA %s\n", done, total, a, o.seeds[g.SeedIndex],
+					g.Acc, g.Seconds, r.Worker, el.Round(time.Second), eta.Round(time.Second))
+			}
+		}
+		if len(todo) == 0 {
+			cancel()
+		}
+		return nil
+	})
+	if len(todo) > 0 {
+		if ctx.Err() != nil {
+			return fmt.Errorf("interrupted: %d of %d runs written to %s; the rest stay queued: run the same command again to collect them", total-len(todo), total, o.out)
+		}
+		return err
+	}
+	if len(parked) > 0 {
+		return fmt.Errorf("%d runs were parked (failed on every delivery):\n  %s", len(parked), strings.Join(parked, "\n  "))
+	}
+	o.logf("%s: done, %d runs in %s\n", o.out, total, time.Since(start).Round(time.Second))
+	return nil
+}
+
+// gtBatch names a build's batch by its protocol (the code version aside):
+// builds of one protocol measure the same thing, so they may share
+// results.
+func gtBatch(p groundtruth.Protocol) string {
+	p.Code = ""
+	b, _ := json.Marshal(p)
+	h := sha256.Sum256(b)
+	return "gt-" + hex.EncodeToString(h[:8])
+}
+
+// gtJobID names an (isomorphism class, seed) run.
+func gtJobID(a space.Arch, seed int) string {
+	h := sha256.Sum256([]byte(a.Key()))
+	return fmt.Sprintf("%s-s%d", hex.EncodeToString(h[:10]), seed)
 }

@@ -1,0 +1,284 @@
+package queue
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nkeys"
+)
+
+func startServer(t *testing.T, o ServerOptions) *Server {
+	t.Helper()
+	if o.Dir == "" {
+		o.Dir = t.TempDir()
+	}
+	if o.Listen == "" {
+		o.Listen = "127.0.0.1:0"
+	}
+	s, err := Start(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+func connect(t *testing.T, url string, o Options) *Queue {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	q, err := Connect(ctx, url, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(q.Close)
+	return q
+}
+
+// collect reads batch's results until want distinct jobs have one.
+func collect(t *testing.T, q *Queue, batch string, want int) map[string]Result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	got := map[string]Result{}
+	err := q.Results(ctx, batch, func(r Result) error {
+		if _, dup := got[r.JobID]; dup {
+			return fmt.Errorf("a second result for %s", r.JobID)
+		}
+		got[r.JobID] = r
+		if len(got) == want {
+			cancel()
+		}
+		return nil
+	})
+	if !errors.Is(err, context.Canceled) || len(got) != want {
+		t.Fatalf("Results: %v with %d of %d results", err, len(got), want)
+	}
+	return got
+}
+
+// TestQueue runs jobs on three workers: every job's result arrives once
+// with the handler's answer, a job that always fails is parked with its
+// error after MaxDeliver deliveries, a panicking job too, and a job
+// submitted twice runs once.
+func TestQueue(t *testing.T) {
+	s := startServer(t, ServerOptions{})
+	q := connect(t, s.URL(), Options{Name: "coordinator", AckWait: 2 * time.Second, MaxDeliver: 2})
+	ctx := context.Background()
+	var mu sync.Mutex
+	runs := map[string]int{}
+	h := func(ctx context.Context, j Job, progress func()) (json.RawMessage, error) {
+		mu.Lock()
+		runs[j.ID]++
+		mu.Unlock()
+		progress()
+		switch j.ID {
+		case "poison":
+			return nil, errors.New("bad config: data.dir /nonexistent")
+		case "panic":
+			panic("index out of range")
+		}
+		var n int
+		if err := json.Unmarshal(j.Body, &n); err != nil {
+			return nil, err
+		}
+		return json.Marshal(n * n)
+	}
+	wctx, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	for i := range 3 {
+		w := connect(t, s.URL(), Options{Name: fmt.Sprintf("w%d", i)})
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := w.Work(wctx, h); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	defer func() { stop(); wg.Wait() }()
+
+	names, err := q.Workers(ctx, 500*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(names)
+	if !slices.Equal(names, []string{"w0", "w1", "w2"}) {
+		t.Errorf("Workers answered %v", names)
+	}
+	const n = 12
+	for i := range n {
+		if err := q.Submit(ctx, Job{ID: fmt.Sprintf("j%d", i), Batch: "b1", Kind: "square", Body: json.RawMessage(fmt.Sprint(i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := q.Submit(ctx, Job{ID: "j3", Batch: "b1", Kind: "square", Body: json.RawMessage("3")}); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"poison", "panic"} {
+		if err := q.Submit(ctx, Job{ID: id, Batch: "b1", Kind: "square", Body: json.RawMessage("0")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := collect(t, q, "b1", n+2)
+	for i := range n {
+		r := got[fmt.Sprintf("j%d", i)]
+		if r.Error != "" || string(r.Body) != fmt.Sprint(i*i) || r.Parked {
+			t.Errorf("job j%d: %+v", i, r)
+		}
+	}
+	for id, msg := range map[string]string{"poison": "bad config: data.dir /nonexistent", "panic": "the job panicked: index out of range"} {
+		r := got[id]
+		if !r.Parked || r.Error != msg || r.Attempt != 2 {
+			t.Errorf("%s: %+v, want parked after 2 deliveries with %q", id, r, msg)
+		}
+	}
+	mu.Lock()
+	if runs["j3"] != 1 || runs["poison"] != 2 {
+		t.Errorf("j3 ran %d times (want 1: submitted twice), poison %d (want 2)", runs["j3"], runs["poison"])
+	}
+	mu.Unlock()
+	if p, err := q.Pending(ctx, "b1"); err != nil || p != 0 {
+		t.Errorf("Pending %d, %v; want 0", p, err)
+	}
+	if err := q.Submit(ctx, Job{ID: "a.b", Batch: "b1"}); err == nil || !strings.Contains(err.Error(), "job ID") {
+		t.Errorf("Submit with a dot in the ID: %v", err)
+	}
+}
+
+// TestRedeliveryAndRestart: a worker that takes a job and goes silent
+// (as a killed one does) loses it after the ack wait to another worker;
+// a long job that reports progress is not redelivered; after the server
+// restarts from its folder, queued jobs and results are still there.
+func TestRedeliveryAndRestart(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Start(ServerOptions{Dir: dir, Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := s.URL()
+	ctx := context.Background()
+	q, err := Connect(ctx, url, Options{Name: "c", AckWait: time.Second, MaxDeliver: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if err := q.Submit(ctx, Job{ID: fmt.Sprintf("j%d", i), Batch: "b", Kind: "k"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A worker that hangs on its first job until its context ends, like
+	// a process that died without acking.
+	hung := connect(t, url, Options{Name: "hung"})
+	hctx, hstop := context.WithCancel(ctx)
+	took := make(chan string, 1)
+	go hung.Work(hctx, func(ctx context.Context, j Job, _ func()) (json.RawMessage, error) {
+		took <- j.ID
+		hung.Close() // no more progress reports, no ack: dead
+		<-ctx.Done()
+		return nil, ctx.Err()
+	})
+	lost := <-took
+	defer hstop()
+
+	// One slow job (3 ack waits) on a live worker, then restart the
+	// server before the rest are taken.
+	w := connect(t, url, Options{Name: "live"})
+	wctx, wstop := context.WithCancel(ctx)
+	var mu sync.Mutex
+	runs := map[string]int{}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		w.Work(wctx, func(ctx context.Context, j Job, _ func()) (json.RawMessage, error) {
+			mu.Lock()
+			runs[j.ID]++
+			mu.Unlock()
+			if j.ID == "j1" || j.ID == "j0" {
+				time.Sleep(3 * time.Second)
+			}
+			return json.RawMessage(`"ok"`), nil
+		})
+	}()
+	first := collect(t, q, "b", 1)
+	wstop()
+	<-done
+	q.Close()
+	s.Close()
+
+	s, err = Start(ServerOptions{Dir: dir, Listen: strings.TrimPrefix(url, "nats://")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	q = connect(t, s.URL(), Options{Name: "c2"})
+	w2 := connect(t, s.URL(), Options{Name: "live2"})
+	wctx, wstop = context.WithCancel(ctx)
+	defer wstop()
+	go w2.Work(wctx, func(ctx context.Context, j Job, _ func()) (json.RawMessage, error) {
+		mu.Lock()
+		runs[j.ID]++
+		mu.Unlock()
+		return json.RawMessage(`"ok"`), nil
+	})
+	got := collect(t, q, "b", 3)
+	for id := range first {
+		if got[id].Worker != first[id].Worker || !got[id].Finished.Equal(first[id].Finished) {
+			t.Errorf("result of %s changed over the restart: %+v, was %+v", id, got[id], first[id])
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for id, n := range runs {
+		if n != 1 {
+			t.Errorf("%s ran %d times on live workers (want 1)", id, n)
+		}
+	}
+	if runs[lost] != 1 {
+		t.Errorf("%s, taken by the dead worker, ran %d times elsewhere (want 1)", lost, runs[lost])
+	}
+}
+
+// TestCredentials: beyond loopback a server needs credentials; a client
+// with a wrong token or an unknown NKey is refused, the right ones get in.
+func TestCredentials(t *testing.T) {
+	if _, err := Start(ServerOptions{Dir: t.TempDir(), Listen: "0.0.0.0:0"}); err == nil || !strings.Contains(err.Error(), "credentials") {
+		t.Errorf("listening on 0.0.0.0 without credentials: %v", err)
+	}
+	ctx := context.Background()
+	s := startServer(t, ServerOptions{Token: "s3cret"})
+	if _, err := Connect(ctx, s.URL(), Options{Creds: Creds{Token: "wrong"}}); err == nil || !strings.Contains(err.Error(), "uthorization") {
+		t.Errorf("wrong token: %v", err)
+	}
+	if _, err := Connect(ctx, s.URL(), Options{}); err == nil {
+		t.Error("no token: connected")
+	}
+	connect(t, s.URL(), Options{Creds: Creds{Token: "s3cret"}})
+
+	user, _ := nkeys.CreateUser()
+	pub, _ := user.PublicKey()
+	seed, _ := user.Seed()
+	other, _ := nkeys.CreateUser()
+	otherSeed, _ := other.Seed()
+	dir := t.TempDir()
+	good, bad := filepath.Join(dir, "good.nk"), filepath.Join(dir, "bad.nk")
+	os.WriteFile(good, seed, 0o600)
+	os.WriteFile(bad, otherSeed, 0o600)
+	s = startServer(t, ServerOptions{NKeys: []string{pub}})
+	if _, err := Connect(ctx, s.URL(), Options{Creds: Creds{NKeySeed: bad}}); err == nil {
+		t.Error("unknown NKey: connected")
+	}
+	connect(t, s.URL(), Options{Creds: Creds{NKeySeed: good}})
+	if _, err := Start(ServerOptions{Dir: t.TempDir(), NKeys: []string{"not-a-key"}}); err == nil || !strings.Contains(err.Error(), "public key") {
+		t.Errorf("bad NKey: %v", err)
+	}
+}
