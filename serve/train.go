@@ -131,6 +131,7 @@ func trainCmd(args []string) error {
 	if t := res.session.Truth(); t != nil && t.SeedTau > 0 {
 		fmt.Fprintf(os.Stderr, "  the ground truth's own seeds agree to Kendall tau %.2f (%d architectures trained twice); a perfect supernet would score about %.2f\n", t.SeedTau, t.Doubly, t.Ceiling)
 	}
+	train.FormatAssessment(os.Stderr, res.done.Tau, res.done.Assessment)
 	if *out == "" {
 		return nil
 	}
@@ -350,17 +351,18 @@ func rankCmd(args []string) error {
 		return err
 	}
 	ev := rank.NewEvaluator(net, sets.Eval, c.Eval.Images)
-	var b strings.Builder
-	b.WriteString("arch,predicted_acc,truth_acc\n")
+	pred := make([]float64, len(archs))
 	var p, t []float64
 	for i, a := range archs {
-		acc := ev.Accuracy(a)
-		ts := ""
+		pred[i] = ev.Accuracy(a)
 		if truth[i] >= 0 {
-			ts = fmt.Sprintf("%.4f", truth[i])
-			p, t = append(p, acc), append(t, truth[i])
+			p, t = append(p, pred[i]), append(t, truth[i])
 		}
-		fmt.Fprintf(&b, "%s,%.4f,%s\n", a, acc, ts)
+	}
+	px := train.ProxiesOf(net, archs)
+	var b strings.Builder
+	if err := train.WriteRanking(&b, archs, pred, truth, px); err != nil {
+		return err
 	}
 	if *out == "" {
 		fmt.Print(b.String())
@@ -368,8 +370,10 @@ func rankCmd(args []string) error {
 		return err
 	}
 	if len(p) >= 2 {
+		tau := rank.KendallTau(p, t)
 		fmt.Fprintf(os.Stderr, "Kendall tau %.4f, Spearman rho %.4f, top-10%% precision %.3f over %d architectures\n",
-			rank.KendallTau(p, t), rank.Spearman(p, t), rank.TopOverlap(p, t, 0.1), len(p))
+			tau, rank.Spearman(p, t), rank.TopOverlap(p, t, 0.1), len(p))
+		train.FormatAssessment(os.Stderr, tau, train.Assess(pred, truth, px, c.Seed))
 	}
 	return nil
 }
