@@ -3,18 +3,22 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"pada/core/data"
 	"pada/core/groundtruth"
 	"pada/core/run"
 	"pada/core/space"
 	"pada/core/train"
+	"pada/serve/queue"
 )
 
 // gtTiny is a build small enough to train a dozen architectures in well
@@ -254,5 +258,67 @@ func TestGroundtruthCmdErrors(t *testing.T) {
 	}
 	if _, err := os.Stat(out); err == nil {
 		t.Errorf("a refused command created %s", out)
+	}
+}
+
+// TestGroundtruthQueue builds a table on two worker processes through
+// the queue and checks it against the same build done locally: the same
+// rows with the same accuracies. A rerun finds nothing left to do.
+func TestGroundtruthQueue(t *testing.T) {
+	dir := t.TempDir()
+	srv, err := queue.Start(queue.ServerOptions{Dir: filepath.Join(dir, "nats"), Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	for i := range 2 {
+		startChild(t, fmt.Sprintf("worker %d", i), "worker", "-nats", srv.URL(), "-q")
+	}
+
+	local := gtTiny(t, filepath.Join(dir, "local.csv"))
+	local.load = loadData
+	if err := local.run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	o := gtTiny(t, filepath.Join(dir, "queued.csv"))
+	o.load, o.natsURL = loadData, srv.URL()
+	var log strings.Builder
+	o.log = &log
+	// The workers may take a moment to start answering.
+	deadline := time.Now().Add(time.Minute)
+	for {
+		q, err := queue.Connect(context.Background(), srv.URL(), queue.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		names, _ := q.Workers(context.Background(), 500*time.Millisecond)
+		q.Close()
+		if len(names) == 2 || time.Now().After(deadline) {
+			break
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := o.run(ctx); err != nil {
+		t.Fatalf("%v; log:\n%s", err, log.String())
+	}
+	if !strings.Contains(log.String(), "2 workers answer") || !strings.Contains(log.String(), "[17/17]") {
+		t.Errorf("log:\n%s", log.String())
+	}
+	norm := func(tab *groundtruth.Table) map[string]string {
+		m := map[string]string{}
+		for _, r := range tab.Rows {
+			r.Seconds = 0
+			m[r.Key] = string(groundtruth.FormatRow(r, len(tab.Protocol.Seeds)))
+		}
+		return m
+	}
+	want, got := norm(readGT(t, local.out)), norm(readGT(t, o.out))
+	if !maps.Equal(got, want) {
+		t.Errorf("queued table\n%v\nlocal\n%v", got, want)
+	}
+	log.Reset()
+	if err := o.run(ctx); err != nil || !strings.Contains(log.String(), "0 architectures to train") {
+		t.Errorf("rerun: %v\n%s", err, log.String())
 	}
 }

@@ -187,6 +187,9 @@ func (w *worker) close() {
 // handle does one job.
 func (w *worker) handle(ctx context.Context, j queue.Job, progress func()) (json.RawMessage, error) {
 	start := time.Now()
+	if w.logf != nil {
+		w.logf("%s %s: started (%s)\n", j.Batch, j.ID, j.Kind)
+	}
 	var out any
 	var err error
 	switch j.Kind {
