@@ -140,7 +140,13 @@ func DecodeRecord(b []byte) (Record, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&rec); err != nil {
-		return Record{}, jsonError(err)
+		err = jsonError(err)
+		if re, ok := err.(*RecordError); ok && re.Offset < 0 {
+			// An unknown field's error has no position (nor the path to
+			// it): where the decoder stopped is just past its name.
+			re.Offset = dec.InputOffset()
+		}
+		return Record{}, err
 	}
 	if dec.More() {
 		return Record{}, &RecordError{Offset: dec.InputOffset(), Msg: "trailing data after the JSON object"}

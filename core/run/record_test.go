@@ -201,7 +201,7 @@ func TestRecordRefused(t *testing.T) {
 		}, field: "runs", direct: true},
 		{name: "unknown field", raw: func(b []byte) []byte {
 			return bytes.Replace(b, []byte(`"space"`), []byte(`"spaec":1,"space"`), 1)
-		}, field: "spaec"},
+		}, field: "spaec", offset: true},
 		{name: "wrong type", raw: func(b []byte) []byte {
 			return bytes.Replace(b, []byte(`"label":"PA\u0026DA"`), []byte(`"label":7`), 1)
 		}, field: "runs.label", offset: true},
