@@ -45,6 +45,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"mime"
 	"net"
 	"net/http"
 	"net/url"
@@ -52,7 +53,10 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -73,9 +77,22 @@ type apiOptions struct {
 	MaxBody           int64 // bytes
 	AllowOrigins      originList
 	ResumeInterrupted bool
+	// MaxMem is the memory budget of the runs in bytes: one run's
+	// estimate may not exceed it, and runs start only while their
+	// estimates together fit (0: defaultMaxMem).
+	MaxMem int64
+	// DataRoot, when set, is the one folder whose regular files API
+	// Configs may name (data.dir, eval.truth).
+	DataRoot string
+	// KeepRuns is how many runs the store keeps: beyond it the oldest
+	// finished ones are deleted (0: keep all).
+	KeepRuns int
+	// StoreFresh moves a damaged store aside and starts a new one.
+	StoreFresh bool
 	// LoopbackHost refuses requests whose Host is not a loopback name;
 	// set when the server listens on loopback.
 	LoopbackHost bool
+	logf         func(string, ...any) // the server's log (stderr when nil)
 }
 
 // originList is a repeatable, comma-separable flag of origins.
@@ -105,8 +122,48 @@ func apiFlags(fs *flag.FlagSet) *apiOptions {
 	fs.IntVar(&o.Threads, "threads", 0, "CPU threads per run (0: all cores divided by -max-runs)")
 	fs.Int64Var(&o.MaxBody, "max-body", 1<<20, "largest API request body in bytes")
 	fs.Var(&o.AllowOrigins, "allow-origin", "also accept API calls from pages of this origin (repeatable or comma-separated, e.g. https://blog.example)")
-	fs.BoolVar(&o.ResumeInterrupted, "resume-interrupted", false, "resume the runs that a previous server left unfinished")
+	fs.BoolVar(&o.ResumeInterrupted, "resume-interrupted", false, "resume the runs that a previous server left unfinished (not those that were running when it died after an automatic resume)")
+	fs.Var((*byteSize)(&o.MaxMem), "max-mem", "memory budget of the runs, e.g. 8G or 512M (default: half of this machine's memory)")
+	fs.StringVar(&o.DataRoot, "data-root", "", "the folder whose files API clients may name in data.dir and eval.truth (default: none, only the built-in data and tables)")
+	fs.IntVar(&o.KeepRuns, "keep-runs", 500, "runs the store keeps; beyond it the oldest finished runs are deleted (0: keep all)")
+	fs.BoolVar(&o.StoreFresh, "store-fresh", false, "if the store is damaged, move it aside (FILE.damaged-TIME) and start a new one")
 	return o
+}
+
+// byteSize is a flag of a byte count with an optional binary suffix.
+type byteSize int64
+
+func (b *byteSize) String() string {
+	if *b == 0 {
+		return ""
+	}
+	return run.FormatBytes(int64(*b))
+}
+
+func (b *byteSize) Set(v string) error {
+	n, err := parseBytes(v)
+	if err != nil {
+		return err
+	}
+	*b = byteSize(n)
+	return nil
+}
+
+// parseBytes reads 1073741824, 1G, 1GiB, 512M, 64k.
+func parseBytes(v string) (int64, error) {
+	s := strings.ToUpper(strings.TrimSpace(v))
+	s = strings.TrimSuffix(strings.TrimSuffix(s, "B"), "I")
+	shift := 0
+	if k := len(s); k > 0 {
+		if i := strings.IndexByte("KMGT", s[k-1]); i >= 0 {
+			shift, s = 10*(i+1), s[:k-1]
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 || n > run.MaxMemory>>shift {
+		return 0, fmt.Errorf("%q: want a byte count up to %s, e.g. 8G or 512M", v, run.FormatBytes(run.MaxMemory))
+	}
+	return n << shift, nil
 }
 
 func (o *apiOptions) threads() int {
@@ -116,13 +173,15 @@ func (o *apiOptions) threads() int {
 	return max(1, runtime.NumCPU()/max(1, o.MaxRuns))
 }
 
-// mount puts the API in front of the static handler. It opens the store,
-// marks the runs a previous server left unfinished as interrupted and
-// (with -resume-interrupted) queues them again. stop checkpoints the
-// runs in progress, marks them interrupted and closes the store.
-func (o *apiOptions) mount(static http.Handler, addr string, logf func(string, ...any)) (h http.Handler, stop func(), err error) {
+// open opens the store, marks the runs a previous server left
+// unfinished as interrupted and (with -resume-interrupted) queues them
+// again; it runs before the page is built so that a store another server
+// holds or a damaged one is reported at once. mount puts the API in
+// front of the static handler; stop checkpoints the runs in progress,
+// marks them interrupted and closes the store.
+func (o *apiOptions) open(addr string, logf func(string, ...any)) (mount func(http.Handler) http.Handler, stop func(), err error) {
 	if !o.Enabled {
-		return static, func() {}, nil
+		return func(h http.Handler) http.Handler { return h }, func() {}, nil
 	}
 	if o.Store == "" {
 		d, err := os.UserConfigDir()
@@ -135,16 +194,52 @@ func (o *apiOptions) mount(static http.Handler, addr string, logf func(string, .
 		return nil, nil, fmt.Errorf("api: %w", err)
 	}
 	o.LoopbackHost = isLoopback(addr)
+	o.logf = logf
 	a, err := newAPI(*o)
 	if err != nil {
 		return nil, nil, err
 	}
-	logf("api: runs in %s (%d at once, %d threads each, queue %d)", o.Store, max(1, o.MaxRuns), o.threads(), o.Queue)
-	return a.mount(static), a.Close, nil
+	root := "none (built-in data only)"
+	if a.opt.DataRoot != "" {
+		root = a.opt.DataRoot
+	}
+	logf("api: runs in %s (%d at once, %d threads each, queue %d, memory budget %s, keeping %d runs, data root: %s)",
+		o.Store, a.opt.MaxRuns, a.opt.threads(), a.opt.Queue, run.FormatBytes(a.opt.MaxMem), a.opt.KeepRuns, root)
+	return a.mount, a.Close, nil
 }
 
+// mount is open and mount together.
+func (o *apiOptions) mount(static http.Handler, addr string, logf func(string, ...any)) (http.Handler, func(), error) {
+	m, stop, err := o.open(addr, logf)
+	if err != nil {
+		return nil, nil, err
+	}
+	return m(static), stop, nil
+}
+
+// HTTP timeouts: a client gets this long to send its headers, its whole
+// request, and to read an answer, and an idle keep-alive connection is
+// closed after idleTimeout. Event streams lift the read deadline and set
+// a write deadline per write (api_stream.go). Tests shorten them.
+var httpTimeouts = struct{ ReadHeader, Read, Write, Idle time.Duration }{
+	ReadHeader: 10 * time.Second, Read: 30 * time.Second, Write: 60 * time.Second, Idle: 120 * time.Second,
+}
+
+// newHTTPServer is the server of the page and the API, with the timeouts.
+func newHTTPServer(h http.Handler) *http.Server {
+	t := httpTimeouts
+	return &http.Server{Handler: h, ReadHeaderTimeout: t.ReadHeader, ReadTimeout: t.Read,
+		WriteTimeout: t.Write, IdleTimeout: t.Idle, MaxHeaderBytes: 64 << 10}
+}
+
+// shutdownWait bounds how long stopping the server waits for its runs to
+// checkpoint; a run still busy after it is marked interrupted at the next
+// start.
+const shutdownWait = 20 * time.Second
+
 // serveUntilSignal serves until SIGINT or SIGTERM, then stops the API
-// (which checkpoints its runs) and lets open requests finish briefly.
+// (which checkpoints its runs, waiting at most shutdownWait) and lets
+// open requests finish briefly; streams end with the API.
 func serveUntilSignal(srv *http.Server, ln net.Listener, stop func()) error {
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
@@ -159,16 +254,21 @@ func serveUntilSignal(srv *http.Server, ln net.Listener, stop func()) error {
 	stop()
 	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer scancel()
-	return srv.Shutdown(sctx)
+	if err := srv.Shutdown(sctx); err != nil {
+		return srv.Close()
+	}
+	return nil
 }
 
 // api is the HTTP side of the run manager.
 type api struct {
-	opt  apiOptions
-	st   *store.Store
-	m    *manager
-	mux  *http.ServeMux
-	cors map[string]bool
+	opt    apiOptions
+	st     *store.Store
+	m      *manager
+	mux    *http.ServeMux
+	cors   map[string]bool
+	files  rootFiles
+	tcache thumbCache
 }
 
 // newAPI opens the store and starts the manager.
@@ -182,16 +282,43 @@ func newAPI(o apiOptions) (*api, error) {
 	if o.MaxBody <= 0 {
 		o.MaxBody = 1 << 20
 	}
-	st, err := store.Open(o.Store)
-	if err != nil {
-		return nil, fmt.Errorf("api: %w", err)
+	if o.MaxMem <= 0 {
+		o.MaxMem = defaultMaxMem()
 	}
-	m, err := newManager(st, o)
+	if o.KeepRuns < 0 {
+		o.KeepRuns = 0
+	}
+	if o.logf == nil {
+		o.logf = func(format string, a ...any) { fmt.Fprintf(os.Stderr, format+"\n", a...) }
+	}
+	var files rootFiles
+	if o.DataRoot != "" {
+		abs, err := filepath.Abs(o.DataRoot)
+		if err == nil {
+			abs, err = filepath.EvalSymlinks(abs)
+		}
+		if err == nil {
+			files.root, err = os.OpenRoot(abs)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("api: -data-root: %w", err)
+		}
+		o.DataRoot, files.dir = abs, abs
+	}
+	st, err := openStore(o)
+	if err != nil {
+		if files.root != nil {
+			files.root.Close()
+		}
+		return nil, err
+	}
+	a := &api{opt: o, st: st, mux: http.NewServeMux(), cors: map[string]bool{}, files: files}
+	m, err := newManager(st, o, a.vet, files)
 	if err != nil {
 		st.Close()
 		return nil, fmt.Errorf("api: %w", err)
 	}
-	a := &api{opt: o, st: st, m: m, mux: http.NewServeMux(), cors: map[string]bool{}}
+	a.m = m
 	for _, origin := range o.AllowOrigins {
 		a.cors[origin] = true
 	}
@@ -202,8 +329,38 @@ func newAPI(o apiOptions) (*api, error) {
 // Close stops the manager (runs in progress are checkpointed and marked
 // interrupted) and closes the store.
 func (a *api) Close() {
-	a.m.shutdown()
+	a.m.shutdown(shutdownWait)
 	a.st.Close()
+	if a.files.root != nil {
+		a.files.root.Close()
+	}
+}
+
+// openStore opens the run store, saying what to do when another server
+// holds it or it is damaged; with -store-fresh a damaged one is moved
+// aside for a new one.
+func openStore(o apiOptions) (*store.Store, error) {
+	st, err := store.Open(o.Store)
+	switch {
+	case err == nil:
+		return st, nil
+	case errors.Is(err, store.ErrHeld):
+		return nil, fmt.Errorf("api: the run store %s is in use by another server (is `go run ./serve` already running?). "+
+			"Stop that one, or give this one its own store with -store FILE (or -api=false to serve the page alone)", o.Store)
+	case errors.Is(err, store.ErrDamaged) && o.StoreFresh:
+		to, merr := store.MoveAside(o.Store)
+		if merr != nil {
+			return nil, fmt.Errorf("api: %w; %w", err, merr)
+		}
+		o.logf("api: %v\napi: moved the damaged store to %s and started a new one", err, to)
+		if st, err = store.Open(o.Store); err != nil {
+			return nil, fmt.Errorf("api: %w", err)
+		}
+		return st, nil
+	case errors.Is(err, store.ErrDamaged):
+		return nil, fmt.Errorf("api: %w.\n  `go run ./serve store check -store %s` tells more; start with -store-fresh to move the damaged file aside (%s.damaged-TIME) and begin a new store, or choose another with -store FILE", err, o.Store, o.Store)
+	}
+	return nil, fmt.Errorf("api: %w", err)
 }
 
 // mount serves /api/ from the API and everything else from static.
@@ -262,8 +419,73 @@ func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if e := jsonBody(r); e != nil {
+		writeError(w, e)
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, a.opt.MaxBody)
+	defer a.recoverPanic(w, r)
 	a.mux.ServeHTTP(w, r)
+}
+
+// jsonBody refuses a mutating request that carries a body or a
+// Content-Type other than application/json: an HTML form or a "simple"
+// fetch (text/plain, no preflight) from another page cannot send one.
+// Bodyless control requests (pause, stop, ...) need no Content-Type.
+func jsonBody(r *http.Request) *apiError {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return nil
+	}
+	ct := r.Header.Get("Content-Type")
+	if ct == "" && r.ContentLength == 0 {
+		return nil
+	}
+	if mt, _, err := mime.ParseMediaType(ct); err == nil && mt == "application/json" {
+		return nil
+	}
+	return &apiError{Code: http.StatusUnsupportedMediaType, Msg: fmt.Sprintf("Content-Type %q: API requests with a body must be application/json", ct)}
+}
+
+// recoverPanic logs a handler's panic with its stack under an id and
+// answers with the id only: no stack or source path reaches a client.
+func (a *api) recoverPanic(w http.ResponseWriter, r *http.Request) {
+	p := recover()
+	if p == nil || p == http.ErrAbortHandler {
+		if p != nil {
+			panic(p)
+		}
+		return
+	}
+	id := a.internal(fmt.Sprintf("%s %s: %v", r.Method, r.URL.Path, p), debug.Stack())
+	writeError(w, &apiError{Code: http.StatusInternalServerError, Msg: "internal error " + id + " (the server's log has the details)", ID: id})
+}
+
+// internal logs an internal error with its stack and returns its id.
+func (a *api) internal(what string, stack []byte) string {
+	return logInternal(a.opt.logf, what, stack)
+}
+
+var internalSeq atomic.Int64
+
+func logInternal(logf func(string, ...any), what string, stack []byte) string {
+	id := fmt.Sprintf("E%d-%d", time.Now().Unix()%100000, internalSeq.Add(1))
+	logf("api: internal error %s: %s\n%s", id, what, stack)
+	return id
+}
+
+// vet is what a Config from an API client must pass beyond Validate
+// (which readConfig has applied): the server's memory budget and the
+// files rule. It also runs when a stored run is resumed, since the store
+// may hold runs from a server with other limits.
+func (a *api) vet(c run.Config) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	if err := c.CheckBudget(a.opt.MaxMem); err != nil {
+		return fmt.Errorf("%w (this server's -max-mem)", err)
+	}
+	return a.files.check(c)
 }
 
 // admit applies the policy in the file comment; cross reports an allowed
@@ -323,6 +545,8 @@ func (a *api) health(w http.ResponseWriter, r *http.Request) {
 		"ok": true, "version": apiVersion, "config_version": run.Version,
 		"cores": runtime.NumCPU(), "backend": "cpu",
 		"max_runs": a.opt.MaxRuns, "threads": a.opt.threads(), "queue": a.opt.Queue,
+		"max_mem": a.opt.MaxMem, "max_body": a.opt.MaxBody, "keep_runs": a.opt.KeepRuns,
+		"data_root": a.files.root != nil, "max_events": run.MaxEvents,
 	})
 }
 
@@ -332,6 +556,7 @@ type apiError struct {
 	Msg    string `json:"error"`
 	Field  string `json:"field,omitempty"`
 	Offset *int64 `json:"offset,omitempty"`
+	ID     string `json:"id,omitempty"` // of an internal error, in the server's log
 }
 
 func (e *apiError) Error() string { return e.Msg }

@@ -45,7 +45,8 @@ type runner struct {
 	m      *manager
 	id     string
 	cfg    run.Config
-	resume bool // start from the stored checkpoint
+	resume bool  // start from the stored checkpoint
+	mem    int64 // the Config's memory estimate
 
 	want atomic.Int32
 	wake chan struct{} // a paused runner waits here; capacity 1
@@ -70,7 +71,7 @@ type runner struct {
 }
 
 func newRunner(m *manager, rec store.Run, resume bool) *runner {
-	return &runner{m: m, id: rec.ID, cfg: rec.Config, resume: resume, wake: make(chan struct{}, 1),
+	return &runner{m: m, id: rec.ID, cfg: rec.Config, resume: resume, mem: rec.Config.Estimate().Total, wake: make(chan struct{}, 1),
 		state: rec.State, stored: rec.Events, changed: make(chan struct{}),
 		epochs: rec.EpochsDone}
 }
@@ -136,6 +137,15 @@ func (r *runner) emit(e run.Event) {
 		r.urgent = true
 	}
 	r.mu.Lock()
+	if r.stored+len(r.pending) >= run.MaxEvents && e.Type != run.TypeError {
+		// Validate's estimate keeps runs far below this; the cap holds
+		// whatever the estimate missed.
+		r.mu.Unlock()
+		if r.emitErr == nil {
+			r.emitErr = fmt.Errorf("the run emitted %d events, the most one run may store", run.MaxEvents)
+		}
+		return
+	}
 	r.pending = append(r.pending, b)
 	if e.Type == run.TypeDone || e.Type == run.TypeError {
 		r.hide = 1
@@ -214,14 +224,17 @@ func (r *runner) fail(err error) {
 func (r *runner) execute() (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = fmt.Errorf("internal error: %v\n%s", p, debug.Stack())
+			// The stack goes to the server's log, the run's error
+			// (which clients read) gets its id only.
+			id := logInternal(r.m.opt.logf, fmt.Sprintf("run %s: %v", r.id, p), debug.Stack())
+			err = fmt.Errorf("internal error %s (the server's log has the details)", id)
 		}
 	}()
 	if err := r.commit(store.Write{}, store.Running); err != nil {
 		return err
 	}
-	in, err := prepareRun(r.cfg, r.m.opt.threads(), "")
-	if err != nil {
+	in, state, err := r.load()
+	if err != nil || state != "" {
 		return err
 	}
 	defer in.Close()
@@ -243,7 +256,7 @@ func (r *runner) execute() (err error) {
 			return r.save(s, store.Stopped, true)
 		}
 		if r.m.ctx.Err() != nil {
-			return r.save(s, store.Interrupted, false)
+			return r.interrupt(s)
 		}
 		r.epochEnd = false
 		more := s.Advance()
@@ -260,6 +273,51 @@ func (r *runner) execute() (err error) {
 		case r.urgent || len(r.pending) >= flushEvery || time.Since(r.lastFlush) >= flushAfter:
 			if err := r.commit(store.Write{}, ""); err != nil {
 				return err
+			}
+		}
+	}
+}
+
+// load reads the run's data and builds its network in a goroutine of its
+// own, so that a stop, or the server's shutdown, is answered while a
+// large or slow file is still being read: the runner then records the
+// state (returned) and leaves the loader to finish and release what it
+// built. Reads are bounded (api_files.go), so the loader ends.
+func (r *runner) load() (*runInputs, store.State, error) {
+	type result struct {
+		in  *runInputs
+		err error
+	}
+	done := make(chan result, 1)
+	r.m.wg.Add(1)
+	go func() {
+		defer r.m.wg.Done()
+		defer func() {
+			if p := recover(); p != nil {
+				id := logInternal(r.m.opt.logf, fmt.Sprintf("run %s loading: %v", r.id, p), debug.Stack())
+				done <- result{err: fmt.Errorf("internal error %s (the server's log has the details)", id)}
+			}
+		}()
+		in, err := prepareRunFrom(r.cfg, r.m.opt.threads(), "", r.m.files)
+		done <- result{in, err}
+	}()
+	abandon := func(state store.State, reason string) (*runInputs, store.State, error) {
+		go func() {
+			if res := <-done; res.in != nil {
+				res.in.Close()
+			}
+		}()
+		return nil, state, r.commit(store.Write{Update: func(rec *store.Run) { rec.Reason = reason }}, state)
+	}
+	for {
+		select {
+		case res := <-done:
+			return res.in, "", res.err
+		case <-r.m.ctx.Done():
+			return abandon(store.Interrupted, "the server shut down while the run was loading its data")
+		case <-r.wake:
+			if r.want.Load() == wantStop {
+				return abandon(store.Stopped, "")
 			}
 		}
 	}
@@ -325,6 +383,20 @@ func (r *runner) save(s *train.Session, state store.State, withResults bool) err
 	return r.checkpoint(s, blobs, state)
 }
 
+// interrupt checkpoints the run as the server shuts down; a clean stop
+// ends the count of automatic resumes.
+func (r *runner) interrupt(s *train.Session) error {
+	var b bytes.Buffer
+	if err := s.Save(&b); err != nil {
+		return fmt.Errorf("saving a checkpoint: %w", err)
+	}
+	epochs := r.epochs
+	return r.commit(store.Write{Blobs: map[string][]byte{blobCheckpoint: b.Bytes()}, Update: func(rec *store.Run) {
+		rec.Checkpoint, rec.CheckpointEpochs = rec.Events, epochs
+		rec.Reason, rec.AutoResumes = "the server shut down", 0
+	}}, store.Interrupted)
+}
+
 // pause checkpoints the run and waits; cont reports whether to go on.
 func (r *runner) pause(s *train.Session) (cont bool, err error) {
 	if err := r.save(s, store.Paused, true); err != nil {
@@ -334,7 +406,9 @@ func (r *runner) pause(s *train.Session) (cont bool, err error) {
 		select {
 		case <-r.m.ctx.Done():
 			// The checkpoint is current: only the state changes.
-			return false, r.commit(store.Write{}, store.Interrupted)
+			return false, r.commit(store.Write{Update: func(rec *store.Run) {
+				rec.Reason, rec.AutoResumes = "the server shut down while the run was paused", 0
+			}}, store.Interrupted)
 		case <-r.wake:
 		}
 		switch r.want.Load() {

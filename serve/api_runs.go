@@ -31,19 +31,24 @@ type runSummary struct {
 	Events     int         `json:"events"`
 	Done       *run.Done   `json:"done,omitempty"` // tau, rho, top10... once done
 	Error      string      `json:"error,omitempty"`
+	Reason     string      `json:"reason,omitempty"` // why it is interrupted
 }
 
 func summarize(r store.Run) runSummary {
 	c := r.Config
 	return runSummary{ID: r.ID, State: r.State, Created: r.Created, Updated: r.Updated,
 		Preset: c.Preset, Path: c.Sampler.Path, Data: c.Sampler.Data, Dataset: c.Data.Name,
-		Epochs: c.Epochs, EpochsDone: r.EpochsDone, Seed: c.Seed, Events: r.Events, Done: r.Done, Error: r.Error}
+		Epochs: c.Epochs, EpochsDone: r.EpochsDone, Seed: c.Seed, Events: r.Events, Done: r.Done, Error: r.Error, Reason: r.Reason}
 }
 
 func (a *api) create(w http.ResponseWriter, r *http.Request) {
 	cfg, e := readConfig(r)
 	if e != nil {
 		writeError(w, e)
+		return
+	}
+	if err := a.vet(cfg); err != nil {
+		writeError(w, fieldError(err))
 		return
 	}
 	rn, err := a.m.create(cfg)
@@ -65,12 +70,49 @@ func controlError(err error) *apiError {
 		return &apiError{Code: http.StatusServiceUnavailable, Msg: err.Error()}
 	case errors.Is(err, errConflict):
 		return &apiError{Code: http.StatusConflict, Msg: err.Error()}
+	case errors.Is(err, errRefused):
+		return fieldError(err)
 	}
 	return storeError(err)
 }
 
+// fieldError is a 400 naming the Config field of err when it has one.
+func fieldError(err error) *apiError {
+	e := &apiError{Code: http.StatusBadRequest, Msg: err.Error()}
+	var fe *run.FieldError
+	if errors.As(err, &fe) {
+		e.Field = fe.Field
+	}
+	return e
+}
+
+// Paging of GET /api/runs.
+const (
+	runsPage    = 100
+	maxRunsPage = 1000
+)
+
+// list answers GET /api/runs[?limit=N][&cursor=ID]: up to limit runs
+// (default runsPage, at most maxRunsPage) after the run cursor names,
+// oldest first, and "next", the cursor of the following page ("" at the
+// end).
 func (a *api) list(w http.ResponseWriter, r *http.Request) {
-	runs, err := a.st.List()
+	q := r.URL.Query()
+	limit := runsPage
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxRunsPage {
+			writeError(w, &apiError{Code: http.StatusBadRequest, Field: "limit", Msg: fmt.Sprintf("limit %q: want 1 to %d", v, maxRunsPage)})
+			return
+		}
+		limit = n
+	}
+	cursor := q.Get("cursor")
+	if len(cursor) > 32 {
+		writeError(w, &apiError{Code: http.StatusBadRequest, Field: "cursor", Msg: "cursor: want a run id"})
+		return
+	}
+	runs, next, err := a.st.Page(cursor, limit)
 	if err != nil {
 		writeError(w, storeError(err))
 		return
@@ -79,7 +121,7 @@ func (a *api) list(w http.ResponseWriter, r *http.Request) {
 	for _, rec := range runs {
 		out = append(out, summarize(a.current(rec)))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"runs": out})
+	writeJSON(w, http.StatusOK, map[string]any{"runs": out, "next": next})
 }
 
 // current overlays a live run's state, which can be ahead of the store
@@ -120,6 +162,7 @@ func (a *api) delete(w http.ResponseWriter, r *http.Request) {
 		writeError(w, storeError(err))
 		return
 	}
+	a.tcache.forget(rec.ID)
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -244,6 +287,9 @@ func (a *api) export(w http.ResponseWriter, r *http.Request) {
 		writeError(w, storeError(err))
 		return
 	}
+	// A long run's export may take longer than the server's write
+	// timeout: each page of events extends the deadline.
+	rc := http.NewResponseController(w)
 	head, _ := json.Marshal(rec)
 	rk, _ := json.Marshal(rows)
 	w.Header().Set("Content-Type", "application/json")
@@ -258,6 +304,7 @@ func (a *api) export(w http.ResponseWriter, r *http.Request) {
 			w.Write([]byte(",\n"))
 		}
 		first = false
+		rc.SetWriteDeadline(time.Now().Add(writeTimeout))
 		_, err := w.Write(e)
 		return err
 	})

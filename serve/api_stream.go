@@ -46,6 +46,10 @@ func (a *api) events(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rc := http.NewResponseController(w)
+	// A stream outlives the server's read and write timeouts: lift the
+	// read deadline (the request is read) and bound each write instead.
+	rc.SetReadDeadline(time.Time{})
+	rc.SetWriteDeadline(time.Now().Add(writeTimeout))
 	if jsonl {
 		w.Header().Set("Content-Type", "application/x-ndjson")
 	} else {

@@ -93,6 +93,9 @@ func (ta *testAPI) do(method, path string, body []byte, hdr ...string) (int, []b
 	if err != nil {
 		ta.t.Fatal(err)
 	}
+	if len(body) > 0 {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	for i := 0; i+1 < len(hdr); i += 2 {
 		if hdr[i] == "Host" {
 			req.Host = hdr[i+1]
@@ -228,6 +231,9 @@ func normalize(t *testing.T, lines []string) []string {
 		e.Time = 0
 		if e.Epoch != nil {
 			e.Epoch.Seconds = 0
+			if e.Epoch.GVFixed != nil {
+				e.Epoch.GVFixed.Seconds = 0
+			}
 		}
 		if e.Done != nil {
 			e.Done.TrainSeconds, e.Done.RankSeconds = 0, 0

@@ -2,19 +2,30 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 
 	"pada/core/data"
+	"pada/core/groundtruth"
 	"pada/core/run"
 	"pada/core/train"
 	"pada/public"
 )
 
-// loadData reads the training and evaluation files a Config names. Only
-// the native side reads files; the browser gets the embedded default.
+// loadData reads the training and evaluation files a Config names, as
+// the user's own (the command line). Only the native side reads files;
+// the browser gets the embedded default.
 func loadData(c run.Config) (trainSet, evalSet *data.Set, err error) {
+	return loadDataFrom(c, hostFiles{})
+}
+
+// defaultFashionDir is where Debian's dataset-fashion-mnist puts the
+// files: a location the server chooses, so API clients may use it.
+const defaultFashionDir = "/usr/share/datasets/fashion-mnist"
+
+// loadDataFrom reads the data files of c through files.
+func loadDataFrom(c run.Config, files dataFiles) (trainSet, evalSet *data.Set, err error) {
 	d := c.Data
 	s := c.Shape
 	switch d.Name {
@@ -26,19 +37,19 @@ func loadData(c run.Config) (trainSet, evalSet *data.Set, err error) {
 	case "fashion-mnist", "mnist":
 		dir := d.Dir
 		if dir == "" && d.Name == "fashion-mnist" {
-			dir = "/usr/share/datasets/fashion-mnist"
+			dir, files = defaultFashionDir, hostFiles{bounded: true}
 		}
 		if dir == "" {
 			return nil, nil, fmt.Errorf("data.dir: dataset %q needs the directory of its IDX files", d.Name)
 		}
-		if trainSet, err = readIDXPair(dir, "train"); err != nil {
+		if trainSet, err = readIDXPair(files, dir, "train"); err != nil {
 			return nil, nil, err
 		}
-		if evalSet, err = readIDXPair(dir, "t10k"); err != nil {
+		if evalSet, err = readIDXPair(files, dir, "t10k"); err != nil {
 			return nil, nil, err
 		}
 	case "cifar10", "cifar100":
-		if trainSet, evalSet, err = readCIFAR(d.Name, d.Dir); err != nil {
+		if trainSet, evalSet, err = readCIFAR(files, d.Name, d.Dir); err != nil {
 			return nil, nil, err
 		}
 	default:
@@ -50,10 +61,10 @@ func loadData(c run.Config) (trainSet, evalSet *data.Set, err error) {
 	return trainSet, evalSet, nil
 }
 
-func readIDXPair(dir, prefix string) (*data.Set, error) {
-	open := func(kind string) (*os.File, error) {
+func readIDXPair(files dataFiles, dir, prefix string) (*data.Set, error) {
+	open := func(kind string) (io.ReadCloser, error) {
 		for _, name := range []string{prefix + "-" + kind + "-ubyte.gz", prefix + "-" + kind + "-ubyte", prefix + "-" + kind + ".idx3-ubyte", prefix + "-" + kind + ".idx1-ubyte"} {
-			if f, err := os.Open(filepath.Join(dir, name)); err == nil {
+			if f, err := files.open("data.dir", filepath.Join(dir, name)); err == nil {
 				return f, nil
 			}
 		}
@@ -69,23 +80,27 @@ func readIDXPair(dir, prefix string) (*data.Set, error) {
 		return nil, err
 	}
 	defer lab.Close()
-	return data.ReadIDX(img, lab)
+	set, err := data.ReadIDX(img, lab)
+	return set, files.readError("data.dir", dir, err)
 }
 
-func readCIFAR(name, dir string) (trainSet, evalSet *data.Set, err error) {
+func readCIFAR(files dataFiles, name, dir string) (trainSet, evalSet *data.Set, err error) {
 	if dir == "" {
 		return nil, nil, fmt.Errorf("data.dir: %s needs the directory of its binary files", name)
 	}
 	read := func(file string) (*data.Set, error) {
-		f, err := os.Open(filepath.Join(dir, file))
+		f, err := files.open("data.dir", filepath.Join(dir, file))
 		if err != nil {
-			return nil, fmt.Errorf("data.dir: %w (the %s binary version is needed)", err, name)
+			return nil, fmt.Errorf("%w (the %s binary version is needed)", err, name)
 		}
 		defer f.Close()
+		var set *data.Set
 		if name == "cifar100" {
-			return data.ReadCIFAR100(f, true)
+			set, err = data.ReadCIFAR100(f, true)
+		} else {
+			set, err = data.ReadCIFAR10(f)
 		}
-		return data.ReadCIFAR10(f)
+		return set, files.readError("data.dir", filepath.Join(dir, file), err)
 	}
 	if name == "cifar100" {
 		if trainSet, err = read("train.bin"); err != nil {
@@ -107,6 +122,29 @@ func readCIFAR(name, dir string) (trainSet, evalSet *data.Set, err error) {
 	}
 	evalSet, err = read("test_batch.bin")
 	return trainSet, evalSet, err
+}
+
+// loadTruthFrom opens the ground-truth table a Config names ("" for
+// none) through files.
+func loadTruthFrom(c run.Config, files dataFiles) (*groundtruth.Table, error) {
+	switch c.Eval.Truth {
+	case "":
+		return nil, nil
+	case "default":
+		f, err := public.Data.Open("data/" + groundtruth.DefaultFile)
+		if err != nil {
+			return nil, fmt.Errorf("eval.truth: the default ground-truth table is not built into this binary: %w", err)
+		}
+		defer f.Close()
+		return groundtruth.Read(f)
+	}
+	f, err := files.open("eval.truth", c.Eval.Truth)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	t, err := groundtruth.ReadAny(lineCapped(f, maxLine))
+	return t, files.readError("eval.truth", c.Eval.Truth, err)
 }
 
 // probeBatch draws one batch of the training split, seeded, normalised as

@@ -28,6 +28,7 @@ func commands() []command {
 		{"verify", "reload an .npz export and recompute its probe in Go", verifyCmd},
 		{"dataset", "rebuild the embedded default dataset (dataset build)", datasetCmd},
 		{"groundtruth", "build the stand-alone ground-truth table (groundtruth build|report)", groundtruthCmd},
+		{"store", "check the native server's run store (store check [-store FILE])", storeCmd},
 		{"sweep", "run a grid of runs (samplers x seeds x spaces x overrides) on the queue's workers", sweepCmd},
 		{"worker", "take jobs from a NATS JetStream queue (sweep runs, ground-truth runs)", workerCmd},
 	}

@@ -23,7 +23,6 @@ import (
 	"pada/core/space"
 	"pada/core/supernet"
 	"pada/core/train"
-	"pada/public"
 )
 
 // overrides are the flags that change single Config fields.
@@ -67,26 +66,9 @@ func (o overrides) apply(c *run.Config) error {
 	return c.Validate()
 }
 
-// loadTruth opens the ground-truth table a Config names ("" for none).
-func loadTruth(c run.Config) (*groundtruth.Table, error) {
-	switch c.Eval.Truth {
-	case "":
-		return nil, nil
-	case "default":
-		f, err := public.Data.Open("data/" + groundtruth.DefaultFile)
-		if err != nil {
-			return nil, fmt.Errorf("eval.truth: the default ground-truth table is not built into this binary: %w", err)
-		}
-		defer f.Close()
-		return groundtruth.Read(f)
-	}
-	f, err := os.Open(c.Eval.Truth)
-	if err != nil {
-		return nil, fmt.Errorf("eval.truth: %w", err)
-	}
-	defer f.Close()
-	return groundtruth.ReadAny(f)
-}
+// loadTruth opens the ground-truth table a Config names ("" for none),
+// as the user's own file.
+func loadTruth(c run.Config) (*groundtruth.Table, error) { return loadTruthFrom(c, hostFiles{}) }
 
 func trainCmd(args []string) error {
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
@@ -104,6 +86,9 @@ func trainCmd(args []string) error {
 		return err
 	}
 	if err := ov.apply(&c); err != nil {
+		return err
+	}
+	if err := checkMachine(c); err != nil {
 		return err
 	}
 	var events io.Writer = os.Stdout
@@ -172,7 +157,12 @@ type runInputs struct {
 // prepareRun loads everything a session of c needs. initFrom, if not
 // empty, names weights (.npz) to start from. Close releases the backend.
 func prepareRun(c run.Config, threads int, initFrom string) (*runInputs, error) {
-	trainFile, evalFile, err := loadData(c)
+	return prepareRunFrom(c, threads, initFrom, hostFiles{})
+}
+
+// prepareRunFrom is prepareRun reading files through files.
+func prepareRunFrom(c run.Config, threads int, initFrom string, files dataFiles) (*runInputs, error) {
+	trainFile, evalFile, err := loadDataFrom(c, files)
 	if err != nil {
 		return nil, err
 	}
@@ -180,7 +170,7 @@ func prepareRun(c run.Config, threads int, initFrom string) (*runInputs, error) 
 	if err != nil {
 		return nil, err
 	}
-	table, err := loadTruth(c)
+	table, err := loadTruthFrom(c, files)
 	if err != nil {
 		return nil, err
 	}
