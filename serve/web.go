@@ -42,7 +42,6 @@ func webCmd(args []string) error {
 	out := fs.String("out", "", "write the static site into this folder and exit (any static host can serve it)")
 	cache := fs.String("cache", "", "folder for the built site (default: the user cache folder)")
 	api := apiFlags(fs)
-	jobs := webNATSFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -97,14 +96,8 @@ func webCmd(args []string) error {
 		stopAPI()
 		return err
 	}
-	stopNATS, err := jobs.start(logf)
-	if err != nil {
-		ln.Close()
-		stopAPI()
-		return err
-	}
 	logf("serving the page on http://%s/", ln.Addr())
-	return serveUntilSignal(newHTTPServer(mount(h)), ln, func() { stopAPI(); stopNATS() })
+	return serveUntilSignal(newHTTPServer(mount(h)), ln, stopAPI)
 }
 
 // progress logs "what: N s" every interval until the returned stop is
