@@ -3,7 +3,7 @@ GO      ?= go
 SITE    ?= site
 GOROOT  := $(shell $(GO) env GOROOT)
 
-.PHONY: all build test test-short vet wasm-vet bench bench-speed site clean screenshots edge edge-dev
+.PHONY: all build test test-short vet wasm-vet bench bench-speed site clean screenshots test-wasm edge edge-dev
 
 all: build
 
@@ -16,6 +16,16 @@ vet:
 
 test: vet
 	$(GO) test -timeout 60m ./...
+	$(MAKE) --no-print-directory test-wasm
+
+# The packages that link core/gemm's simd128 kernel module, compiled to
+# WebAssembly and run under node (20 in CI) through tools/wasmexec: Go's
+# stock go_js_wasm_exec cannot provide the module's imports. With
+# PADA_REQUIRE_SIMD=1 the kernel tests fail, not skip, when node did not
+# load the module.
+WASM_PKGS ?= ./core/gemm/... ./core/nn/ ./core/supernet/ ./core/train/ ./core/checkpoint/ ./core/groundtruth/ ./core/run/
+test-wasm:
+	GOOS=js GOARCH=wasm PADA_REQUIRE_SIMD=1 $(GO) test -timeout 60m -exec $(CURDIR)/tools/wasmexec/go_js_wasm_exec $(WASM_PKGS)
 
 # The quick subset: no PyTorch parity, no browser.
 test-short:
