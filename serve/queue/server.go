@@ -45,6 +45,10 @@ type ServerOptions struct {
 	TLSCert, TLSKey string
 }
 
+// ErrAddrInUse is returned by Start when the address cannot be listened on
+// (another server has it).
+var ErrAddrInUse = errors.New("the address is taken")
+
 // Server is a running embedded NATS server with JetStream.
 type Server struct {
 	ns  *server.Server
@@ -107,6 +111,14 @@ func Start(o ServerOptions) (*Server, error) {
 		}
 		opts.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 		opts.TLS = true
+	}
+	if port != server.RANDOM_PORT {
+		// The server would only log a port it cannot take.
+		l, err := net.Listen("tcp", net.JoinHostPort(host, portStr))
+		if err != nil {
+			return nil, fmt.Errorf("queue: %w: %v", ErrAddrInUse, err)
+		}
+		l.Close()
 	}
 	ns, err := server.NewServer(opts)
 	if err != nil {

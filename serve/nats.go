@@ -1,0 +1,66 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"pada/serve/queue"
+)
+
+// webNATS are the flags of the NATS server that `serve web` embeds, so
+// that workers on this and other machines can take the jobs of sweeps
+// and ground-truth builds sent to it (`serve sweep -nats`, `serve
+// groundtruth build -nats`).
+type webNATS struct {
+	listen, dir, token, nkeys, cert, key *string
+}
+
+func webNATSFlags(fs *flag.FlagSet) webNATS {
+	return webNATS{
+		listen: fs.String("nats-listen", queue.DefaultListen, "where the embedded NATS JetStream server listens for workers; off: none (beyond loopback it needs -nats-token or -nats-nkeys)"),
+		dir:    fs.String("nats-dir", "", "the embedded NATS server's JetStream folder (default ~/.config/pada/nats)"),
+		token:  fs.String("nats-token", "", "the token workers must give (default $PADA_NATS_TOKEN)"),
+		nkeys:  fs.String("nats-nkeys", "", "NKey public keys (U..., comma-separated) of the workers allowed in, instead of a token"),
+		cert:   fs.String("nats-tls-cert", "", "TLS certificate (PEM) of the NATS server"),
+		key:    fs.String("nats-tls-key", "", "its private key (PEM)"),
+	}
+}
+
+// start starts the server unless -nats-listen is off. A port already
+// taken (another server, a running sweep) is only a note: the page does
+// not need the queue. Credentials missing beyond loopback are an error.
+func (n webNATS) start(logf func(string, ...any)) (stop func(), err error) {
+	if *n.listen == "off" {
+		return func() {}, nil
+	}
+	dir := *n.dir
+	if dir == "" {
+		d, err := dataDir()
+		if err != nil {
+			return nil, fmt.Errorf("no -nats-dir given and %w", err)
+		}
+		dir = filepath.Join(d, "nats")
+	}
+	tok := *n.token
+	if tok == "" {
+		tok = os.Getenv("PADA_NATS_TOKEN")
+	}
+	var keys []string
+	if *n.nkeys != "" {
+		keys = strings.Split(*n.nkeys, ",")
+	}
+	srv, err := queue.Start(queue.ServerOptions{Dir: dir, Listen: *n.listen, Token: tok, NKeys: keys, TLSCert: *n.cert, TLSKey: *n.key})
+	if err != nil {
+		if errors.Is(err, queue.ErrAddrInUse) {
+			logf("note: no job queue: %v", err)
+			return func() {}, nil
+		}
+		return nil, err
+	}
+	logf("job queue (NATS JetStream, files in %s) on %s: workers join with  go run ./serve worker -nats %s", dir, srv.URL(), srv.URL())
+	return srv.Close, nil
+}
