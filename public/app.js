@@ -5,6 +5,94 @@
 // so both are downloaded once however many runs race.
 "use strict";
 
+// Saving files: the page's Go code calls these (a run's JSON and CSV,
+// a chart, the worker's weights) and the browser downloads them.
+window.padaDownload = (name, mime, data) => {
+  const url = URL.createObjectURL(new Blob([data], { type: mime }));
+  window.padaDownloadURL(url, name);
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
+};
+window.padaDownloadURL = (url, name) => {
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+};
+
+// A chart as a standalone SVG document: the page's colours (which follow
+// the theme through CSS) are written into it, so the file looks as the
+// chart did.
+function chartSVG(box) {
+  const svg = box.querySelector("svg.chart");
+  if (!svg) return null;
+  const copy = svg.cloneNode(true);
+  const page = getComputedStyle(box);
+  const vb = svg.viewBox.baseVal;
+  copy.setAttribute("xmlns", "http://www.w3.org/2000/svg");
+  copy.setAttribute("width", vb.width);
+  copy.setAttribute("height", vb.height);
+  copy.setAttribute("color", page.color);
+  copy.setAttribute("style", "background:" + page.backgroundColor);
+  const bg = document.createElementNS("http://www.w3.org/2000/svg", "rect");
+  bg.setAttribute("width", "100%");
+  bg.setAttribute("height", "100%");
+  bg.setAttribute("fill", page.backgroundColor);
+  copy.insertBefore(bg, copy.firstChild);
+  const live = svg.querySelectorAll(".bg, .halo");
+  copy.querySelectorAll(".bg, .halo").forEach((e, i) => {
+    const cs = getComputedStyle(live[i]);
+    if (e.classList.contains("bg")) e.setAttribute("fill", cs.fill);
+    else e.setAttribute("stroke", cs.stroke);
+  });
+  return { text: '<?xml version="1.0" encoding="UTF-8"?>\n' + new XMLSerializer().serializeToString(copy), w: vb.width, h: vb.height };
+}
+
+window.padaSaveChart = (id, name, format) => {
+  const box = document.getElementById(id);
+  const svg = box && chartSVG(box);
+  if (!svg) return;
+  if (format === "svg") {
+    window.padaDownload(name, "image/svg+xml", svg.text);
+    return;
+  }
+  // PNG: the SVG drawn on a canvas at twice its size.
+  const img = new Image();
+  img.onload = () => {
+    const c = document.createElement("canvas");
+    c.width = svg.w * 2;
+    c.height = svg.h * 2;
+    const g = c.getContext("2d");
+    g.scale(2, 2);
+    g.drawImage(img, 0, 0, svg.w, svg.h);
+    c.toBlob((b) => window.padaDownload(name, "image/png", b), "image/png");
+  };
+  img.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(svg.text);
+};
+
+window.padaCopyFailed = (text) => {
+  const e = document.querySelector(".copied");
+  if (e) e.textContent = "The browser did not allow the clipboard; copy this by hand: " + text;
+};
+
+// In an iframe, tell the parent page how tall the page is, whenever that
+// changes, so the iframe can fit it (README: "Embed it").
+function postHeight() {
+  if (window.parent === window) return;
+  const app = document.getElementById("app");
+  let last = 0;
+  const send = () => {
+    const h = Math.ceil(app.getBoundingClientRect().height);
+    if (h > 0 && h !== last) {
+      last = h;
+      window.parent.postMessage({ padaHeight: h }, "*");
+    }
+  };
+  new ResizeObserver(send).observe(app);
+  send();
+}
+
 (async function () {
   const text = document.getElementById("loading-text");
   const bar = document.getElementById("loading-bar");
@@ -75,6 +163,7 @@
     window.padaMounted = () => {
       document.getElementById("loading").hidden = true;
       window.padaReady = true;
+      postHeight();
     };
     const go = new Go();
     const inst = await WebAssembly.instantiate(mainMod, go.importObject);

@@ -264,7 +264,7 @@ func TestBrowserStopAndBadInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(msg, "between 1 and") {
+	if !strings.Contains(msg, "from 1 to") {
 		t.Errorf("epochs message %q", msg)
 	}
 	time.Sleep(500 * time.Millisecond)
@@ -396,6 +396,9 @@ func TestBrowserNative(t *testing.T) {
 	if len(list.Runs) != 2 || list.Runs[0].State != "done" || list.Runs[1].State != "done" {
 		t.Errorf("the server's runs: %+v; want two done", list.Runs)
 	}
+	// The same exports as a tab run, from the server's store.
+	dir := downloads(t, ctx)
+	checkExports(t, ctx, dir, `.run[data-sampler="pada"]`, "pada-pada-seed0", 2, 5)
 	if msgs := logs.all(); len(msgs) > 0 {
 		t.Errorf("console errors: %q", msgs)
 	}
@@ -456,7 +459,9 @@ func setControl(sel, value string) chromedp.Action {
 }
 
 // TestScreenshots saves screenshots of a race in progress and finished at
-// two screen sizes into $PADA_SCREENSHOTS (make screenshots).
+// four screen sizes, in dark mode, and with large text into
+// $PADA_SCREENSHOTS (make screenshots); TestBrowserEmbedFrame adds the
+// page embedded in a 700 px blog column.
 func TestScreenshots(t *testing.T) {
 	dir := os.Getenv("PADA_SCREENSHOTS")
 	if dir == "" {
@@ -466,11 +471,28 @@ func TestScreenshots(t *testing.T) {
 		t.Fatal(err)
 	}
 	const race = "#epochs=3&train=1200&archs=30&evalimages=100"
-	for _, size := range [][2]int64{{1366, 768}, {1920, 1080}} {
-		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
-			ctx, url, _ := browserOrSkip(t, size[0], size[1])
-			openPage(t, ctx, url+"/"+race)
-			shot := func(name string, full bool) {
+	for _, tc := range []struct {
+		w, h int64
+		dark bool
+		hash string
+	}{
+		{1366, 768, false, ""}, {1920, 1080, false, ""}, {768, 1024, false, ""}, {390, 844, false, ""},
+		{1366, 768, true, ""}, {1366, 768, false, "&big=1"},
+	} {
+		name := fmt.Sprintf("%dx%d", tc.w, tc.h)
+		if tc.dark {
+			name += "-dark"
+		}
+		if tc.hash != "" {
+			name += "-big"
+		}
+		t.Run(name, func(t *testing.T) {
+			ctx, url, _ := browserOrSkip(t, tc.w, tc.h)
+			if err := chromedp.Run(ctx, darkMedia(tc.dark)); err != nil {
+				t.Fatal(err)
+			}
+			openPage(t, ctx, url+"/"+race+tc.hash)
+			shot := func(step string, full bool) {
 				var b []byte
 				act := chromedp.CaptureScreenshot(&b)
 				if full {
@@ -479,8 +501,7 @@ func TestScreenshots(t *testing.T) {
 				if err := chromedp.Run(ctx, act); err != nil {
 					t.Fatal(err)
 				}
-				ext := ".png"
-				p := fmt.Sprintf("%s/%s-%dx%d%s", dir, name, size[0], size[1], ext)
+				p := fmt.Sprintf("%s/%s-%s.png", dir, step, name)
 				if err := os.WriteFile(p, b, 0o644); err != nil {
 					t.Fatal(err)
 				}

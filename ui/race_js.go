@@ -23,6 +23,8 @@ type race struct {
 	native  bool
 	ids     []string
 	sources []js.Value
+
+	weightNames []string // the file name of each run's weights export
 }
 
 var global = js.Global()
@@ -42,6 +44,7 @@ func (rc *race) setHash(h string) {
 func (c *Root) Start() {
 	c.HaveTruth = global.Get("padaTruth").Type() == js.TypeString
 	c.crashHook()
+	c.listen()
 	c.race.probe(c)
 	if c.State.Auto {
 		c.env.Lock()
@@ -92,6 +95,17 @@ func (rc *race) start(c *Root, cfgs []run.Config) {
 				m.text = d.Get("state").String()
 			case "exit":
 				m.text = fmt.Sprint(d.Get("code").Int())
+			case "weights":
+				// Saved here, in the callback: the buffer is the worker's
+				// .npz, transferred.
+				name := "weights.npz"
+				if i < len(rc.weightNames) && rc.weightNames[i] != "" {
+					name = rc.weightNames[i]
+				}
+				global.Call("padaDownload", name, "application/octet-stream", d.Get("npz"))
+				m.text = "saved " + name
+			case "weights-error":
+				m.text = d.Get("error").String()
 			}
 			go c.receive(gen, r, m)
 			return nil
@@ -169,6 +183,12 @@ func (c *Root) receive(gen int, r *Run, m message) {
 				}
 			}
 		}
+	case "weights":
+		r.Weights = m.text
+	case "weights-error":
+		r.Weights = "the weights could not be written: " + m.text
+	case "created":
+		r.NativeID = m.text
 	case "exit":
 		if r.Status != StatusDone && r.Status != StatusError && r.Status != StatusStopped {
 			r.Status, r.Err = StatusError, "the worker exited (code "+m.text+")"
@@ -231,7 +251,7 @@ func (rc *race) stop() {
 	for _, f := range rc.funcs {
 		f.Release()
 	}
-	rc.workers, rc.funcs, rc.ids, rc.sources = nil, nil, nil, nil
+	rc.workers, rc.funcs, rc.ids, rc.sources, rc.weightNames = nil, nil, nil, nil, nil
 	rc.gen++
 }
 
@@ -301,6 +321,7 @@ func (rc *race) startNative(c *Root, cfgs []run.Config, gen int) {
 				return
 			}
 			rc.ids[i] = created.ID
+			c.receive(gen, r, message{typ: "created", text: created.ID})
 			rc.follow(c, r, i, created.ID, gen)
 		}()
 	}
@@ -444,4 +465,101 @@ func (c *Root) publishStats() {
 	c.env.RUnlock()
 	b, _ := json.Marshal(st)
 	global.Set("padaStats", string(b))
+}
+
+// listen installs the page-wide handlers: keys (when no text field has
+// the focus) and the URL hash (edited, or back and forward).
+func (c *Root) listen() {
+	update := func(f func()) {
+		go func() {
+			c.env.Lock()
+			f()
+			c.env.UnlockRender()
+		}()
+	}
+	onKey := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		e := args[0]
+		if e.Get("ctrlKey").Bool() || e.Get("metaKey").Bool() || e.Get("altKey").Bool() {
+			return nil
+		}
+		t := e.Get("target")
+		tag := ""
+		if t.Type() == js.TypeObject {
+			if v := t.Get("tagName"); v.Type() == js.TypeString {
+				tag = v.String()
+			}
+			if t.Get("isContentEditable").Truthy() {
+				return nil
+			}
+		}
+		key := e.Get("key").String()
+		switch tag {
+		case "INPUT", "TEXTAREA", "SELECT":
+			return nil
+		case "BUTTON", "SUMMARY", "A":
+			if key == " " {
+				return nil // Space presses the focused control itself
+			}
+		}
+		switch key {
+		case " ", "ArrowRight", "r", "R", "?":
+			e.Call("preventDefault")
+			update(func() { c.Key(key) })
+		}
+		return nil
+	})
+	onHash := js.FuncOf(func(js.Value, []js.Value) any {
+		h := global.Get("location").Get("hash").String()
+		update(func() { c.HashChanged(h) })
+		return nil
+	})
+	global.Get("document").Call("addEventListener", "keydown", onKey)
+	global.Call("addEventListener", "hashchange", onHash)
+	global.Call("addEventListener", "popstate", onHash)
+}
+
+// pageURL is the page's address without its hash.
+func (*race) pageURL() string {
+	h := global.Get("location").Get("href").String()
+	if i := strings.IndexByte(h, '#'); i >= 0 {
+		h = h[:i]
+	}
+	return h
+}
+
+// copy starts writing text to the clipboard; false when the browser has
+// no clipboard here (then the page shows the text to copy by hand).
+func (*race) copy(text string) bool {
+	cb := global.Get("navigator").Get("clipboard")
+	if cb.Type() != js.TypeObject {
+		return false
+	}
+	global.Set("padaCopied", text)
+	var catch js.Func
+	catch = js.FuncOf(func(js.Value, []js.Value) any {
+		global.Call("padaCopyFailed", text)
+		catch.Release()
+		return nil
+	})
+	cb.Call("writeText", text).Call("catch", catch)
+	return true
+}
+
+func (*race) download(name, mime, text string) { global.Call("padaDownload", name, mime, text) }
+
+func (*race) downloadURL(url, name string) { global.Call("padaDownloadURL", url, name) }
+
+func (*race) saveChart(id, name, format string) { global.Call("padaSaveChart", id, name, format) }
+
+// askWeights asks run i's worker for its weights as .npz; the answer is
+// saved as name when it comes (see start).
+func (rc *race) askWeights(i int, name string) {
+	if i >= len(rc.workers) {
+		return
+	}
+	for len(rc.weightNames) <= i {
+		rc.weightNames = append(rc.weightNames, "")
+	}
+	rc.weightNames[i] = name
+	rc.workers[i].Call("postMessage", map[string]any{"type": "weights"})
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/vugu/vugu"
 
+	"pada/core/run"
 	"pada/core/space"
 )
 
@@ -34,6 +35,17 @@ type Root struct {
 	ShowConfig bool
 	ShowTables bool
 
+	// Raw is what the user typed in each control (by hash key), shown
+	// in the control whatever its validity, so that a message stands
+	// next to the text it is about.
+	Raw map[string]string
+	// Confirm asks whether to discard the running race (Race pressed
+	// during a race); Help shows the keyboard help; Copied says what a
+	// copy button put on the clipboard.
+	Confirm bool
+	Help    bool
+	Copied  string
+
 	env   vugu.EventEnv
 	mu    sync.Mutex
 	dirty bool
@@ -48,6 +60,37 @@ func NewRoot(env vugu.EventEnv, hash string) *Root {
 
 // Err is the message next to a control ("" when its value is fine).
 func (c *Root) Err(key string) string { return c.Errs[key] }
+
+// Text is what control key shows: what was typed into it, or the
+// setting's value.
+func (c *Root) Text(key string) string {
+	if t, ok := c.Raw[key]; ok {
+		return t
+	}
+	return c.State.Text(key)
+}
+
+// Input is a keystroke (or paste) in control key: the text stays as
+// typed, and its message appears or goes at once.
+func (c *Root) Input(key, val string) {
+	if c.Raw == nil {
+		c.Raw = map[string]string{}
+	}
+	c.Raw[key] = val
+	c.Set(key, val)
+}
+
+// HashChanged follows the URL hash when the user edits it or goes back
+// or forward: the page takes the link's settings (a race in progress
+// keeps running until Race is pressed).
+func (c *Root) HashChanged(h string) {
+	if strings.TrimPrefix(h, "#") == c.State.Hash() && len(c.Errs) == 0 {
+		return
+	}
+	c.State, c.Errs = ParseHash(h)
+	c.Raw = nil
+	c.Note = ""
+}
 
 // Set changes a control's value; a bad value keeps the old one and shows
 // why next to the control.
@@ -96,8 +139,25 @@ func (c *Root) Running() bool {
 }
 
 // Race starts one worker per selected sampler. Invalid settings start
-// nothing and say why.
+// nothing and say why; during a race it first asks whether to discard it.
 func (c *Root) Race() {
+	if c.Running() {
+		c.Confirm = true
+		return
+	}
+	c.race1()
+}
+
+// ConfirmRace discards the running race and starts a new one.
+func (c *Root) ConfirmRace() {
+	c.Confirm = false
+	c.race1()
+}
+
+// CancelRace keeps the running race.
+func (c *Root) CancelRace() { c.Confirm = false }
+
+func (c *Root) race1() {
 	if len(c.Errs) > 0 {
 		c.Note = "Fix the highlighted settings first."
 		if c.State.Embed {
@@ -124,8 +184,11 @@ func (c *Root) Race() {
 	c.race.stop()
 	c.Runs = nil
 	for i, name := range c.State.Runs {
-		c.Runs = append(c.Runs, NewRun(name, i))
+		r := NewRun(name, i)
+		r.Config = cfgs[i]
+		c.Runs = append(c.Runs, r)
 	}
+	c.Copied = ""
 	c.Paused = false
 	c.Note = ""
 	c.race.start(c, cfgs)
@@ -159,6 +222,7 @@ func (c *Root) Stop() {
 
 // Reset ends the runs and clears the charts.
 func (c *Root) Reset() {
+	c.Confirm = false
 	c.race.stop()
 	c.Runs = nil
 	c.Paused = false
@@ -205,7 +269,11 @@ func (r *Run) Stats() string {
 func (r *Run) TauText() string {
 	switch {
 	case r.Done != nil && r.HasTruth():
-		return fmt.Sprintf("Kendall τ = %.3f", r.Done.Tau)
+		s := "Kendall τ = " + tauCI(r.Done)
+		if r.Done.TauCI != nil {
+			s += " (95% interval)"
+		}
+		return s
 	case r.Done != nil:
 		return "done (no ground truth: τ unknown)"
 	case len(r.Ranked) > 0 && r.HasTruth():
@@ -328,7 +396,13 @@ func (c *Root) RankChart() string {
 			rows = append(rows, []string{r.Label(), p.Arch, f1(p.Pred), t})
 		}
 	}
-	return figure(Scatter(title, c.Runs), Table("Architectures ranked", []string{"run", "architecture", "supernet acc (%)", "ground truth (%)"}, rows), c.ShowTables)
+	var base []run.Baseline
+	for _, r := range c.Runs {
+		if r.Done != nil && len(r.Done.Baselines) > 0 && base == nil {
+			base = r.Done.Baselines
+		}
+	}
+	return figure(Scatter(title, c.Runs, base), Table("Architectures ranked", []string{"run", "architecture", "supernet acc (%)", "ground truth (%)"}, rows), c.ShowTables)
 }
 
 // PathChart is a run's path distribution over the 5 ops per edge.
@@ -353,7 +427,81 @@ func (r *Run) PathChart(tables bool) string {
 		rows = append(rows, row)
 	}
 	head := append([]string{"edge"}, OpShort[:]...)
-	return figure(PathBars("Path distribution ("+ep+")", p), Table("Probability of each op per edge", head, rows), tables)
+	return figure(PathBars("Path distribution per edge ("+ep+")", p), Table("Probability of each op per edge", head, rows), tables)
+}
+
+// PathHistoryChart is how a run's path distribution moved over the
+// epochs.
+func (r *Run) PathHistoryChart(tables bool) string {
+	var probs [][space.NumEdges][space.NumOps]float64
+	rows := [][]string{{"0 (start)"}}
+	for range space.NumOps {
+		rows[0] = append(rows[0], fmt.Sprintf("%.1f%%", 100.0/space.NumOps))
+	}
+	for _, e := range r.Epochs {
+		probs = append(probs, e.PathProbs)
+		row := []string{fmt.Sprint(e.Epoch + 1)}
+		for o := range space.NumOps {
+			var m float64
+			for k := range space.NumEdges {
+				m += e.PathProbs[k][o] / space.NumEdges
+			}
+			row = append(row, fmt.Sprintf("%.1f%%", 100*m))
+		}
+		rows = append(rows, row)
+	}
+	head := append([]string{"epoch"}, OpShort[:]...)
+	return figure(PathHistory("Path distribution over epochs", probs), Table("Probability of each op (mean over edges) after each epoch", head, rows), tables)
+}
+
+// LegendTau is a run's Kendall tau for a chart legend.
+func (r *Run) LegendTau() string {
+	switch {
+	case len(r.Ranked) == 0:
+		return ""
+	case !r.HasTruth():
+		return "(τ unknown)"
+	case r.Done != nil:
+		return "τ = " + tauCI(r.Done)
+	}
+	return fmt.Sprintf("τ so far %.3f", r.Tau)
+}
+
+// tauCI is a finished run's tau with its 95% interval when there is one.
+func tauCI(d *run.Done) string {
+	s := fmt.Sprintf("%.3f", d.Tau)
+	if d.TauCI != nil {
+		s += fmt.Sprintf(" [%.2f, %.2f]", d.TauCI.Lo, d.TauCI.Hi)
+	}
+	return s
+}
+
+// BaselineNote is the free proxies' taus on the ranked architectures
+// (from the first finished run that has them): what a supernet must beat.
+func (c *Root) BaselineNote() string {
+	for _, r := range c.Runs {
+		if r.Done == nil || len(r.Done.Baselines) == 0 {
+			continue
+		}
+		var parts []string
+		for _, b := range r.Done.Baselines {
+			parts = append(parts, fmt.Sprintf("%s τ = %.2f [%.2f, %.2f]", baselineName(b.Name), b.Tau, b.CI.Lo, b.CI.Hi))
+		}
+		return "Free baselines (no training): " + strings.Join(parts, ", ") + ". A supernet must beat these to be worth training."
+	}
+	return ""
+}
+
+func baselineName(n string) string {
+	switch n {
+	case "params":
+		return "parameters"
+	case "flops":
+		return "FLOPs"
+	case "convs":
+		return "convolutions"
+	}
+	return n
 }
 
 // CellChart is the cell with the last sampled path.
@@ -554,10 +702,6 @@ func (c *Root) SetBool(key string, on bool) {
 	c.Set(key, v)
 }
 
-// LRText and SeedText are the text of their inputs.
-func (c *Root) LRText() string   { return fmt.Sprint(c.State.LR) }
-func (c *Root) SeedText() string { return fmt.Sprint(c.State.Seed) }
-
 // PauseLabel is the label of the pause button.
 func (c *Root) PauseLabel() string {
 	if c.Paused {
@@ -566,13 +710,78 @@ func (c *Root) PauseLabel() string {
 	return "❚❚ Pause"
 }
 
-// PageClass marks the embedded layout.
+// PageClass marks the embedded layout, the theme and large text.
 func (c *Root) PageClass() string {
+	var cls []string
 	if c.State.Embed {
-		return "embed"
+		cls = append(cls, "embed")
 	}
-	return ""
+	if c.State.Theme != "" {
+		cls = append(cls, "theme-"+c.State.Theme)
+	}
+	if c.State.Big {
+		cls = append(cls, "big")
+	}
+	return strings.Join(cls, " ")
 }
+
+// Key handles a key pressed outside the text fields: Space starts or
+// pauses, the right arrow steps, R resets, ? toggles the help. It reports
+// whether the key was one of them.
+func (c *Root) Key(k string) bool {
+	switch k {
+	case " ":
+		switch {
+		case c.Confirm:
+		case c.Running():
+			c.TogglePause()
+		default:
+			c.Race()
+		}
+	case "ArrowRight":
+		if c.Running() && !c.race.native {
+			c.Step()
+		}
+	case "r", "R":
+		c.Reset()
+	case "?":
+		c.Help = !c.Help
+	default:
+		return false
+	}
+	return true
+}
+
+// ThemeLabel is the label of the theme button: what the page follows now.
+func (c *Root) ThemeLabel() string {
+	switch c.State.Theme {
+	case "dark":
+		return "◐ Dark"
+	case "light":
+		return "◐ Light"
+	}
+	return "◐ Auto theme"
+}
+
+// CycleTheme goes auto → dark → light → auto.
+func (c *Root) CycleTheme() {
+	next := map[string]string{"": "dark", "dark": "light", "light": ""}[c.State.Theme]
+	c.Set("theme", next)
+}
+
+// BigLabel is the label of the large-text button.
+func (c *Root) BigLabel() string {
+	if c.State.Big {
+		return "A− Normal text"
+	}
+	return "A+ Large text"
+}
+
+// KernelNote says why the same run gives slightly different numbers in
+// the tab and on the native server.
+const KernelNote = "The tab and the native server run the same Go code and the same seeded draws, but not the same matrix kernels " +
+	"(plain Go in WebAssembly, AVX2 natively): they add the same products in a different order, so float32 rounding differs " +
+	"in the last digits, and over thousands of steps the losses and τ drift apart slightly. Each is reproducible on its own."
 
 // ErrText is a run's error, naming the config field when there is one.
 func (r *Run) ErrText() string {

@@ -39,6 +39,11 @@ type Run struct {
 	Err     string // the error that ended the run
 	Field   string // the config field the error names, if any
 
+	Config   run.Config  // what the page asked for (Started.Config once it arrives)
+	Events   []run.Event // every event, for the run's JSON export
+	NativeID string      // the run's id on the native server ("" for a tab run)
+	Weights  string      // "", "asked" or an error from the worker's weights export
+
 	Started *run.Started
 	Points  []Point
 	Epochs  []run.Epoch
@@ -100,6 +105,7 @@ func (r *Run) Apply(b msg.Batch) {
 
 // Event adds one event.
 func (r *Run) Event(e run.Event) {
+	r.Events = append(r.Events, e)
 	switch e.Type {
 	case run.TypeStarted:
 		r.Started = e.Started

@@ -8,10 +8,14 @@
 package ui
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"math"
 	"net/url"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -74,10 +78,19 @@ type State struct {
 	Backend    string // where runs train: "tab" (Web Workers) or "native" (the serve process)
 	Embed      bool   // hide the controls (for embedding in a blog post)
 	Auto       bool   // start the race as soon as the page is ready
-	// Config, when set, is a pasted Config JSON used as the base of every
-	// run instead of the preset (the sampler still comes from Runs).
+	Theme      string // "" (follow the system), "light" or "dark"
+	Big        bool   // large text, for a projector
+	// Views are the charts shown (nil: all), by the names in Views.
+	Views []string
+	// Config, when set, is a pasted Config JSON laid over the settings
+	// (fields it leaves out keep the settings' values; the sampler still
+	// comes from Runs).
 	Config string
 }
+
+// Views are the page's charts that a link can choose with views=…, in
+// page order.
+var Views = []string{"loss", "acc", "gv", "val", "rank", "cell", "paths", "data"}
 
 // Default is the race a teacher gets by pressing one button: the mini
 // preset's network and optimiser, cut to fit a lesson. Two workers on a
@@ -95,57 +108,190 @@ func Default() State {
 	}
 }
 
-// Hash encodes the state as a URL fragment (without '#'), listing only
-// what differs from Default.
-func (s State) Hash() string {
-	d := Default()
-	v := url.Values{}
-	if !slices.Equal(s.Runs, d.Runs) {
-		v.Set("runs", strings.Join(s.Runs, ","))
+// prop is one setting: its hash key, how to write it as text and how to
+// read it back (validating). Props is the one table that the hash, the
+// controls and their messages use.
+type prop struct {
+	key string
+	get func(*State) string
+	set func(*State, string) error
+}
+
+func intProp(key, what string, lo, hi int, f func(*State) *int) prop {
+	return prop{key, func(s *State) string { return strconv.Itoa(*f(s)) }, func(s *State, v string) error {
+		x, err := strconv.Atoi(v)
+		if err != nil || x < lo || x > hi {
+			return rangeErr(what, v, strconv.Itoa(lo), strconv.Itoa(hi))
+		}
+		*f(s) = x
+		return nil
+	}}
+}
+
+func boolProp(key string, f func(*State) *bool) prop {
+	return prop{key, func(s *State) string {
+		if *f(s) {
+			return "1"
+		}
+		return "0"
+	}, func(s *State, v string) error {
+		switch v {
+		case "1", "true", "on":
+			*f(s) = true
+		case "0", "false", "off", "":
+			*f(s) = false
+		default:
+			return fmt.Errorf("%s: use 1 (on) or 0 (off), not %q", key, v)
+		}
+		return nil
+	}}
+}
+
+func oneOfProp(key, what string, allowed []string, f func(*State) *string) prop {
+	return prop{key, func(s *State) string { return *f(s) }, func(s *State, v string) error {
+		if !slices.Contains(allowed, v) {
+			named := slices.DeleteFunc(slices.Clone(allowed), func(a string) bool { return a == "" })
+			return fmt.Errorf("%s: choose %s, not %q", what, strings.Join(named, " or "), v)
+		}
+		*f(s) = v
+		return nil
+	}}
+}
+
+// rangeErr is the message for a number outside its range: it names the
+// field, the range and what was typed.
+func rangeErr(what, typed, lo, hi string) error {
+	if typed == "" {
+		return fmt.Errorf("%s: type a whole number from %s to %s", what, lo, hi)
 	}
-	setInt := func(k string, x, def int) {
-		if x != def {
-			v.Set(k, strconv.Itoa(x))
+	return fmt.Errorf("%s: type a whole number from %s to %s (not %q)", what, lo, hi, typed)
+}
+
+// listProp is a comma-separated list of names from allowed, n long.
+func listProp(key, what string, allowed func() []string, lo, hi int, f func(*State) *[]string) prop {
+	return prop{key, func(s *State) string { return strings.Join(*f(s), ",") }, func(s *State, v string) error {
+		var out []string
+		for _, r := range strings.Split(v, ",") {
+			r = strings.TrimSpace(r)
+			if r == "" {
+				continue
+			}
+			if !slices.Contains(allowed(), r) {
+				return fmt.Errorf("%s: unknown %q; choose from %s", what, r, strings.Join(allowed(), ", "))
+			}
+			if !slices.Contains(out, r) {
+				out = append(out, r)
+			}
+		}
+		if len(out) < lo || len(out) > hi {
+			return fmt.Errorf("%s: choose between %d and %d", what, lo, hi)
+		}
+		*f(s) = out
+		return nil
+	}}
+}
+
+func samplerNames() []string {
+	var out []string
+	for _, s := range Samplers {
+		out = append(out, s.Name)
+	}
+	return out
+}
+
+// props are the settings in hash order.
+var props = []prop{
+	listProp("runs", "runs", samplerNames, 1, MaxRuns, func(s *State) *[]string { return &s.Runs }),
+	intProp("epochs", "Epochs", 1, MaxEpochs, func(s *State) *int { return &s.Epochs }),
+	intProp("batch", "Batch", MinBatch, MaxBatch, func(s *State) *int { return &s.Batch }),
+	{"lr", func(s *State) string { return strconv.FormatFloat(s.LR, 'g', -1, 64) }, func(s *State, v string) error {
+		x, err := strconv.ParseFloat(v, 64)
+		if err != nil || math.IsNaN(x) || x <= 0 || x > 1 {
+			if v == "" {
+				return fmt.Errorf("Learning rate: type a number above 0 and at most 1, e.g. 0.05")
+			}
+			return fmt.Errorf("Learning rate: type a number above 0 and at most 1, e.g. 0.05 (not %q)", v)
+		}
+		s.LR = x
+		return nil
+	}},
+	{"seed", func(s *State) string { return strconv.FormatUint(s.Seed, 10) }, func(s *State, v string) error {
+		x, err := strconv.ParseUint(v, 10, 32)
+		if err != nil {
+			return rangeErr("Seed", v, "0", strconv.FormatUint(math.MaxUint32, 10))
+		}
+		s.Seed = x
+		return nil
+	}},
+	intProp("c", "Channels", MinChannels, MaxChannels, func(s *State) *int { return &s.Channels }),
+	intProp("n", "Cells/stage", 1, MaxCells, func(s *State) *int { return &s.Cells }),
+	{"train", func(s *State) string { return strconv.Itoa(s.Train) }, func(s *State, v string) error {
+		if v == "0" || v == "all" {
+			s.Train = 0
+			return nil
+		}
+		x, err := strconv.Atoi(v)
+		if err != nil || x < MinTrain || x > MaxTrain {
+			return fmt.Errorf("%w; 0 means all", rangeErr("Train images", v, strconv.Itoa(MinTrain), strconv.Itoa(MaxTrain)))
+		}
+		s.Train = x
+		return nil
+	}},
+	intProp("archs", "Archs ranked", 5, MaxArchs, func(s *State) *int { return &s.Archs }),
+	intProp("evalimages", "Eval images", MinEvalImages, MaxEvalImages, func(s *State) *int { return &s.EvalImages }),
+	boolProp("peredge", func(s *State) *bool { return &s.PerEdge }),
+	boolProp("unbiased", func(s *State) *bool { return &s.Unbiased }),
+	oneOfProp("backend", "Train", []string{"tab", "native"}, func(s *State) *string { return &s.Backend }),
+	boolProp("embed", func(s *State) *bool { return &s.Embed }),
+	boolProp("autostart", func(s *State) *bool { return &s.Auto }),
+	oneOfProp("theme", "Theme", []string{"", "light", "dark"}, func(s *State) *string { return &s.Theme }),
+	boolProp("big", func(s *State) *bool { return &s.Big }),
+	listProp("views", "views", func() []string { return Views }, 1, len(Views), func(s *State) *[]string { return &s.Views }),
+	{"config", func(s *State) string { return s.Config }, func(s *State, v string) error {
+		if v != "" {
+			if _, err := mergeConfig(s.base(false), v); err != nil {
+				return err
+			}
+		}
+		s.Config = v
+		return nil
+	}},
+}
+
+func lookup(key string) *prop {
+	for i := range props {
+		if props[i].key == key {
+			return &props[i]
 		}
 	}
-	setInt("epochs", s.Epochs, d.Epochs)
-	setInt("batch", s.Batch, d.Batch)
-	if s.LR != d.LR {
-		v.Set("lr", strconv.FormatFloat(s.LR, 'g', -1, 64))
+	return nil
+}
+
+// Hash encodes the state as a URL fragment (without '#'), listing only
+// what differs from Default, in the order of props.
+func (s State) Hash() string {
+	d := Default()
+	var parts []string
+	for _, p := range props {
+		if v := p.get(&s); v != p.get(&d) {
+			parts = append(parts, url.QueryEscape(p.key)+"="+url.QueryEscape(v))
+		}
 	}
-	if s.Seed != d.Seed {
-		v.Set("seed", strconv.FormatUint(s.Seed, 10))
+	return strings.Join(parts, "&")
+}
+
+// Text is the text of setting key as its control shows it.
+func (s State) Text(key string) string {
+	if p := lookup(key); p != nil {
+		return p.get(&s)
 	}
-	setInt("c", s.Channels, d.Channels)
-	setInt("n", s.Cells, d.Cells)
-	setInt("train", s.Train, d.Train)
-	setInt("archs", s.Archs, d.Archs)
-	setInt("evalimages", s.EvalImages, d.EvalImages)
-	if s.PerEdge {
-		v.Set("peredge", "1")
-	}
-	if s.Unbiased {
-		v.Set("unbiased", "1")
-	}
-	if s.Backend != d.Backend {
-		v.Set("backend", s.Backend)
-	}
-	if s.Embed {
-		v.Set("embed", "1")
-	}
-	if s.Auto {
-		v.Set("autostart", "1")
-	}
-	if s.Config != "" {
-		v.Set("config", s.Config)
-	}
-	return v.Encode()
+	return ""
 }
 
 // ParseHash reads a URL fragment (with or without '#') into a State,
 // starting from Default. Every value is validated; errs maps the control
 // name (the hash key) to what is wrong, and a wrong value keeps its
-// default.
+// default. A pasted config is checked last, against the other settings.
 func ParseHash(h string) (State, map[string]string) {
 	s := Default()
 	errs := map[string]string{}
@@ -154,7 +300,15 @@ func ParseHash(h string) (State, map[string]string) {
 		errs["hash"] = "the link's settings are malformed: " + err.Error()
 		return s, errs
 	}
+	keys := make([]string, 0, len(v))
 	for k := range v {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	if i := slices.Index(keys, "config"); i >= 0 {
+		keys = append(append(keys[:i:i], keys[i+1:]...), "config")
+	}
+	for _, k := range keys {
 		if err := s.Set(k, v.Get(k)); err != nil {
 			errs[k] = err.Error()
 		}
@@ -163,146 +317,90 @@ func ParseHash(h string) (State, map[string]string) {
 }
 
 // Set changes one field from a control's text (the keys are the hash
-// keys). On error the state is unchanged and the error says what is
-// allowed.
+// keys). On error the state is unchanged and the error names the field
+// and what is allowed.
 func (s *State) Set(key, val string) error {
-	val = strings.TrimSpace(val)
-	intIn := func(dst *int, lo, hi int, what string) error {
-		x, err := strconv.Atoi(val)
-		if err != nil {
-			return fmt.Errorf("%s must be a whole number", what)
-		}
-		if x < lo || x > hi {
-			return fmt.Errorf("%s must be between %d and %d", what, lo, hi)
-		}
-		*dst = x
-		return nil
+	if key != "config" {
+		val = strings.TrimSpace(val)
 	}
-	boolVal := func(dst *bool) error {
-		switch val {
-		case "1", "true", "on":
-			*dst = true
-		case "0", "false", "off", "":
-			*dst = false
-		default:
-			return fmt.Errorf("want 1 or 0, not %q", val)
-		}
-		return nil
-	}
-	switch key {
-	case "runs":
-		var runs []string
-		for _, r := range strings.Split(val, ",") {
-			r = strings.TrimSpace(r)
-			if r == "" {
-				continue
-			}
-			if !slices.ContainsFunc(Samplers, func(x struct{ Name, Label, Path, Data string }) bool { return x.Name == r }) {
-				return fmt.Errorf("unknown sampler %q", r)
-			}
-			runs = append(runs, r)
-		}
-		if len(runs) < 1 || len(runs) > MaxRuns {
-			return fmt.Errorf("choose between 1 and %d runs", MaxRuns)
-		}
-		s.Runs = runs
-	case "epochs":
-		return intIn(&s.Epochs, 1, MaxEpochs, "epochs")
-	case "batch":
-		return intIn(&s.Batch, MinBatch, MaxBatch, "batch")
-	case "lr":
-		x, err := strconv.ParseFloat(val, 64)
-		if err != nil || math.IsNaN(x) {
-			return fmt.Errorf("learning rate must be a number")
-		}
-		if x <= 0 || x > 1 {
-			return fmt.Errorf("learning rate must be in (0, 1]")
-		}
-		s.LR = x
-	case "seed":
-		x, err := strconv.ParseUint(val, 10, 32)
-		if err != nil {
-			return fmt.Errorf("seed must be a whole number from 0 to %d", uint32(math.MaxUint32))
-		}
-		s.Seed = x
-	case "c":
-		return intIn(&s.Channels, MinChannels, MaxChannels, "channels")
-	case "n":
-		return intIn(&s.Cells, 1, MaxCells, "cells per stage")
-	case "train":
-		if val == "0" || val == "all" {
-			s.Train = 0
-			return nil
-		}
-		return intIn(&s.Train, MinTrain, MaxTrain, "training images")
-	case "archs":
-		return intIn(&s.Archs, 5, MaxArchs, "architectures")
-	case "evalimages":
-		return intIn(&s.EvalImages, MinEvalImages, MaxEvalImages, "evaluation images")
-	case "peredge":
-		return boolVal(&s.PerEdge)
-	case "unbiased":
-		return boolVal(&s.Unbiased)
-	case "backend":
-		switch val {
-		case "tab", "native":
-			s.Backend = val
-		default:
-			return fmt.Errorf("backend must be tab or native, not %q", val)
-		}
-	case "embed":
-		return boolVal(&s.Embed)
-	case "autostart":
-		return boolVal(&s.Auto)
-	case "config":
-		if val == "" {
-			s.Config = ""
-			return nil
-		}
-		if _, err := run.ParseConfig(strings.NewReader(val)); err != nil {
-			return err
-		}
-		s.Config = val
-	default:
+	p := lookup(key)
+	if p == nil {
 		return fmt.Errorf("unknown setting %q", key)
 	}
-	return nil
+	return p.set(s, val)
+}
+
+// Shows reports whether chart view is shown.
+func (s State) Shows(view string) bool { return len(s.Views) == 0 || slices.Contains(s.Views, view) }
+
+// base is the Config the settings describe, before a pasted config and
+// the sampler.
+func (s State) base(truth bool) run.Config {
+	base, _ := run.Preset("mini")
+	base.Epochs = s.Epochs
+	base.Shape.Batch = s.Batch
+	base.LR = s.LR
+	base.Seed = s.Seed
+	base.Shape.C = s.Channels
+	base.Shape.N = s.Cells
+	base.Data.Train = s.Train
+	base.Eval.Archs = "sample:" + strconv.Itoa(s.Archs)
+	base.Eval.Images = s.EvalImages
+	base.Eval.Truth = ""
+	if truth {
+		base.Eval.Truth = "default"
+	}
+	// About 150 step events per run keep charts smooth without flooding
+	// the page (the worker batches them by time anyway), and the first
+	// one arrives after a step or two, not after 2% of the run, so a
+	// class sees training start at once.
+	n := s.Train
+	if n == 0 {
+		n = MaxTrain
+	}
+	steps := max(1, int(float64(n)*(1-base.Data.ValFrac))/s.Batch) * s.Epochs
+	base.Events.StepEvery = max(1, steps/150)
+	return base
+}
+
+// mergeConfig lays a pasted Config JSON over base: the fields it names
+// replace base's, the others stay. Unknown fields are refused and the
+// result is validated; errors name the byte offset or the field.
+func mergeConfig(base run.Config, text string) (run.Config, error) {
+	c := base
+	dec := json.NewDecoder(strings.NewReader(text))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &se):
+			return c, fmt.Errorf("config: the JSON is broken at byte %d: %v", se.Offset, err)
+		case errors.As(err, &te):
+			return c, fmt.Errorf("config: field %q at byte %d wants %s, not %s", te.Field, te.Offset, te.Type, te.Value)
+		case err == io.EOF:
+			return c, errors.New("config: the box holds no JSON object")
+		case err == io.ErrUnexpectedEOF:
+			return c, fmt.Errorf("config: the JSON ends early at byte %d (a closing } or a value is missing)", len(text))
+		}
+		return c, fmt.Errorf("config: %w", err)
+	}
+	if dec.More() {
+		return c, errors.New("config: there is more after the JSON object; paste one object")
+	}
+	return c, c.Validate()
 }
 
 // Configs are the run Configs of a race, one per entry of Runs. truth
 // says whether the page has the default ground-truth table to send.
 func (s State) Configs(truth bool) ([]run.Config, error) {
-	base, _ := run.Preset("mini")
+	base := s.base(truth)
 	if s.Config != "" {
-		c, err := run.ParseConfig(strings.NewReader(s.Config))
+		c, err := mergeConfig(base, s.Config)
 		if err != nil {
 			return nil, err
 		}
 		base = c
-	} else {
-		base.Epochs = s.Epochs
-		base.Shape.Batch = s.Batch
-		base.LR = s.LR
-		base.Seed = s.Seed
-		base.Shape.C = s.Channels
-		base.Shape.N = s.Cells
-		base.Data.Train = s.Train
-		base.Eval.Archs = fmt.Sprintf("sample:%d", s.Archs)
-		base.Eval.Images = s.EvalImages
-		base.Eval.Truth = ""
-		if truth {
-			base.Eval.Truth = "default"
-		}
-		// About 150 step events per run keep charts smooth without
-		// flooding the page (the worker batches them by time anyway), and
-		// the first one arrives after a step or two, not after 2% of the
-		// run, so a class sees training start at once.
-		n := s.Train
-		if n == 0 {
-			n = MaxTrain
-		}
-		steps := max(1, int(float64(n)*(1-base.Data.ValFrac))/s.Batch) * s.Epochs
-		base.Events.StepEvery = max(1, steps/150)
 	}
 	var out []run.Config
 	for _, r := range s.Runs {

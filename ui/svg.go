@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"html"
 	"math"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
+	"pada/core/run"
 	"pada/core/sampler"
 	"pada/core/space"
 )
@@ -67,6 +70,49 @@ func fmtTick(v float64) string {
 	return strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.2f", v), "0"), ".")
 }
 
+// tickLabels writes tick values with one number of decimals for all,
+// the fewest that tell every tick apart and round none of them by more
+// than a hundredth of the spacing: labels never repeat.
+func tickLabels(vs []float64) []string {
+	big := 0.0
+	for _, v := range vs {
+		big = math.Max(big, math.Abs(v))
+	}
+	step := math.Inf(1)
+	for i := 1; i < len(vs); i++ {
+		step = math.Min(step, math.Abs(vs[i]-vs[i-1]))
+	}
+	exp := big >= 1e4 || big < 1e-2 && big > 0
+	var out []string
+	for p := 0; p <= 10; p++ {
+		out = out[:0]
+		ok := true
+		seen := map[string]bool{}
+		for _, v := range vs {
+			var t string
+			switch {
+			case v == 0:
+				t = "0"
+			case exp:
+				t = strconv.FormatFloat(v, 'e', p, 64)
+				t = strings.Replace(strings.Replace(strings.Replace(t, "e-0", "e-", 1), "e+0", "e", 1), "e+", "e", 1)
+			default:
+				t = strconv.FormatFloat(v, 'f', p, 64)
+			}
+			back, _ := strconv.ParseFloat(t, 64)
+			if seen[t] || !math.IsInf(step, 1) && math.Abs(back-v) > step/100 {
+				ok = false
+			}
+			seen[t] = true
+			out = append(out, t)
+		}
+		if ok {
+			break
+		}
+	}
+	return out
+}
+
 // LineChart draws series as an SVG line chart with axes, ticks and a
 // legend. Points that are not finite (or not positive on a log axis) are
 // skipped. With no data it draws the empty frame with a note.
@@ -100,11 +146,11 @@ func LineChart(a Axis, series []Series) string {
 		}
 	}
 	var sb strings.Builder
-	fmt.Fprintf(&sb, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" class="chart" role="img" aria-label="%s">`, W, H, esc(a.Title))
-	fmt.Fprintf(&sb, `<text x="%d" y="20" font-size="16" font-weight="600" %s>%s</text>`, l, font, esc(a.Title))
-	fmt.Fprintf(&sb, `<rect x="%d" y="%d" width="%.0f" height="%.0f" fill="none" stroke="#999"/>`, l, t, pw, ph)
+	fmt.Fprintf(&sb, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" class="chart" fill="currentColor" role="img" aria-label="%s">`, W, H, esc(a.Title))
+	fmt.Fprintf(&sb, `<text x="%d" y="20" font-size="17" font-weight="600" %s>%s</text>`, l, font, esc(a.Title))
+	fmt.Fprintf(&sb, `<rect x="%d" y="%d" width="%.0f" height="%.0f" fill="none" stroke="currentColor" stroke-opacity="0.45"/>`, l, t, pw, ph)
 	if math.IsInf(x0, 0) {
-		fmt.Fprintf(&sb, `<text x="%.0f" y="%.0f" text-anchor="middle" font-size="14" fill="#777" %s>waiting for data…</text></svg>`, float64(l)+pw/2, float64(t)+ph/2, font)
+		fmt.Fprintf(&sb, `<text x="%.0f" y="%.0f" text-anchor="middle" font-size="15" fill-opacity="0.65" %s>waiting for data…</text></svg>`, float64(l)+pw/2, float64(t)+ph/2, font)
 		return sb.String()
 	}
 	if x1 == x0 {
@@ -124,32 +170,38 @@ func LineChart(a Axis, series []Series) string {
 	// Y ticks.
 	if a.LogY && y1-y0 >= 1.5 {
 		for e := math.Ceil(y0); e <= y1; e++ {
-			fmt.Fprintf(&sb, `<line x1="%d" x2="%.0f" y1="%.1f" y2="%.1f" stroke="#e4e4e4"/>`, l, float64(l)+pw, py(e), py(e))
-			fmt.Fprintf(&sb, `<text x="%d" y="%.1f" text-anchor="end" font-size="13" %s>1e%d</text>`, l-6, py(e)+4, font, int(e))
+			fmt.Fprintf(&sb, `<line x1="%d" x2="%.0f" y1="%.1f" y2="%.1f" stroke="currentColor" stroke-opacity="0.14"/>`, l, float64(l)+pw, py(e), py(e))
+			fmt.Fprintf(&sb, `<text x="%d" y="%.1f" text-anchor="end" font-size="14" %s>1e%d</text>`, l-6, py(e)+4, font, int(e))
 		}
 	} else if a.LogY {
 		// Less than a decade or two: round values between, at their log positions.
+		var vs []float64
 		for _, v := range ticks(math.Pow(10, y0), math.Pow(10, y1), 4) {
-			if v <= 0 {
-				continue
+			if v > 0 {
+				vs = append(vs, v)
 			}
-			fmt.Fprintf(&sb, `<line x1="%d" x2="%.0f" y1="%.1f" y2="%.1f" stroke="#e4e4e4"/>`, l, float64(l)+pw, py(math.Log10(v)), py(math.Log10(v)))
-			fmt.Fprintf(&sb, `<text x="%d" y="%.1f" text-anchor="end" font-size="13" %s>%s</text>`, l-6, py(math.Log10(v))+4, font, fmtTick(v))
+		}
+		for i, lab := range tickLabels(vs) {
+			v := vs[i]
+			fmt.Fprintf(&sb, `<line x1="%d" x2="%.0f" y1="%.1f" y2="%.1f" stroke="currentColor" stroke-opacity="0.14"/>`, l, float64(l)+pw, py(math.Log10(v)), py(math.Log10(v)))
+			fmt.Fprintf(&sb, `<text x="%d" y="%.1f" text-anchor="end" font-size="14" %s>%s</text>`, l-6, py(math.Log10(v))+4, font, lab)
 		}
 	} else {
-		for _, v := range ticks(y0, y1, 5) {
-			fmt.Fprintf(&sb, `<line x1="%d" x2="%.0f" y1="%.1f" y2="%.1f" stroke="#e4e4e4"/>`, l, float64(l)+pw, py(v), py(v))
-			fmt.Fprintf(&sb, `<text x="%d" y="%.1f" text-anchor="end" font-size="13" %s>%s</text>`, l-6, py(v)+4, font, fmtTick(v))
+		vs := ticks(y0, y1, 5)
+		for i, lab := range tickLabels(vs) {
+			fmt.Fprintf(&sb, `<line x1="%d" x2="%.0f" y1="%.1f" y2="%.1f" stroke="currentColor" stroke-opacity="0.14"/>`, l, float64(l)+pw, py(vs[i]), py(vs[i]))
+			fmt.Fprintf(&sb, `<text x="%d" y="%.1f" text-anchor="end" font-size="14" %s>%s</text>`, l-6, py(vs[i])+4, font, lab)
 		}
 	}
-	for _, v := range ticks(x0, x1, 5) {
-		fmt.Fprintf(&sb, `<text x="%.1f" y="%.0f" text-anchor="middle" font-size="13" %s>%s</text>`, px(v), float64(t)+ph+18, font, fmtTick(v))
+	xs := ticks(x0, x1, 5)
+	for i, lab := range tickLabels(xs) {
+		fmt.Fprintf(&sb, `<text x="%.1f" y="%.0f" text-anchor="middle" font-size="14" %s>%s</text>`, px(xs[i]), float64(t)+ph+18, font, lab)
 	}
 	if a.XLabel != "" {
-		fmt.Fprintf(&sb, `<text x="%.0f" y="%d" text-anchor="middle" font-size="13" fill="#444" %s>%s</text>`, float64(l)+pw/2, H-4, font, esc(a.XLabel))
+		fmt.Fprintf(&sb, `<text x="%.0f" y="%d" text-anchor="middle" font-size="14" fill-opacity="0.8" %s>%s</text>`, float64(l)+pw/2, H-4, font, esc(a.XLabel))
 	}
 	if a.YLabel != "" {
-		fmt.Fprintf(&sb, `<text transform="translate(14 %.0f) rotate(-90)" text-anchor="middle" font-size="13" fill="#444" %s>%s</text>`, float64(t)+ph/2, font, esc(a.YLabel))
+		fmt.Fprintf(&sb, `<text transform="translate(14 %.0f) rotate(-90)" text-anchor="middle" font-size="14" fill-opacity="0.8" %s>%s</text>`, float64(t)+ph/2, font, esc(a.YLabel))
 	}
 	for _, s := range series {
 		var pts []string
@@ -167,7 +219,7 @@ func LineChart(a Axis, series []Series) string {
 	// Legend, under the title.
 	lx := l
 	for _, s := range series {
-		fmt.Fprintf(&sb, `<rect x="%d" y="30" width="16" height="5" fill="%s"/><text x="%d" y="37" font-size="13" %s>%s</text>`, lx, s.Color, lx+20, font, esc(s.Name))
+		fmt.Fprintf(&sb, `<rect x="%d" y="30" width="16" height="5" fill="%s"/><text x="%d" y="37" font-size="14" %s>%s</text>`, lx, s.Color, lx+20, font, esc(s.Name))
 		lx += 8*len([]rune(s.Name)) + 36
 	}
 	sb.WriteString(`</svg>`)
@@ -206,17 +258,17 @@ func PathBars(title string, p [space.NumEdges][space.NumOps]float64) string {
 	const W, H, l, t, rowH = 520, 250, 70, 34, 26
 	pw := float64(W - l - 20)
 	var sb strings.Builder
-	fmt.Fprintf(&sb, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" class="chart" role="img" aria-label="%s">`, W, H, esc(title))
-	fmt.Fprintf(&sb, `<text x="%d" y="20" font-size="16" font-weight="600" %s>%s</text>`, l, font, esc(title))
+	fmt.Fprintf(&sb, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" class="chart" fill="currentColor" role="img" aria-label="%s">`, W, H, esc(title))
+	fmt.Fprintf(&sb, `<text x="%d" y="20" font-size="17" font-weight="600" %s>%s</text>`, l, font, esc(title))
 	for e := range space.NumEdges {
 		y := t + e*rowH
-		fmt.Fprintf(&sb, `<text x="%d" y="%d" text-anchor="end" font-size="13" %s>edge %s</text>`, l-6, y+17, font, edgeName(e))
+		fmt.Fprintf(&sb, `<text x="%d" y="%d" text-anchor="end" font-size="14" %s>edge %s</text>`, l-6, y+17, font, edgeName(e))
 		x := float64(l)
 		for op := range space.NumOps {
 			w := p[e][op] * pw
 			fmt.Fprintf(&sb, `<rect x="%.1f" y="%d" width="%.1f" height="%d" fill="%s"><title>%s %.1f%%</title></rect>`, x, y+2, w, rowH-4, OpColors[op], OpShort[op], 100*p[e][op])
-			if w > 34 {
-				fmt.Fprintf(&sb, `<text x="%.1f" y="%d" text-anchor="middle" font-size="12" %s>%.0f%%</text>`, x+w/2, y+17, font, 100*p[e][op])
+			if w > 40 {
+				fmt.Fprintf(&sb, `<text x="%.1f" y="%d" text-anchor="middle" font-size="14" fill="#111" %s>%.0f%%</text>`, x+w/2, y+17, font, 100*p[e][op])
 			}
 			x += w
 		}
@@ -224,47 +276,81 @@ func PathBars(title string, p [space.NumEdges][space.NumOps]float64) string {
 	// Legend.
 	x := l
 	for op := range space.NumOps {
-		fmt.Fprintf(&sb, `<rect x="%d" y="%d" width="12" height="12" fill="%s"/><text x="%d" y="%d" font-size="13" %s>%s</text>`, x, H-22, OpColors[op], x+16, H-12, font, OpShort[op])
+		fmt.Fprintf(&sb, `<rect x="%d" y="%d" width="12" height="12" fill="%s"/><text x="%d" y="%d" font-size="14" %s>%s</text>`, x, H-22, OpColors[op], x+16, H-12, font, OpShort[op])
 		x += 24 + 8*len(OpShort[op])
 	}
 	sb.WriteString(`</svg>`)
 	return sb.String()
 }
 
-// CellDAG draws the NB201 cell: 4 nodes, 6 edges, each labelled with the
-// op of the sampled path and coloured by it; "none" edges are dashed.
+// CellDAG draws the NB201 cell: 4 nodes on a line, the input on the left
+// and the output on the right, and 6 edges as arrows labelled with the op
+// of the sampled path and coloured by it ("none" edges are dashed). Edges
+// between neighbours are straight; 0→2 and 0→3 arc above, 1→3 below, so
+// no two edges cross (the complete graph on 4 nodes is planar).
 func CellDAG(title string, ops [space.NumEdges]int) string {
-	const W, H = 520, 250
-	nodes := [4][2]float64{{50, 150}, {190, 70}, {330, 190}, {470, 110}}
+	const W, H, y0, r = 520, 255, 170.0, 17.0
+	xs := [4]float64{95, 205, 320, 430}
 	from := [space.NumEdges]int{0, 0, 1, 0, 1, 2}
 	to := [space.NumEdges]int{1, 2, 2, 3, 3, 3}
-	bend := [space.NumEdges]float64{0, 0, 0, 60, -40, 0}
+	// height of each edge's arc above the line (negative: below)
+	arc := [space.NumEdges]float64{0, 60, 0, 118, -55, 0}
 	var sb strings.Builder
-	fmt.Fprintf(&sb, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" class="chart" role="img" aria-label="%s">`, W, H, esc(title))
-	fmt.Fprintf(&sb, `<text x="10" y="20" font-size="16" font-weight="600" %s>%s</text>`, font, esc(title))
+	fmt.Fprintf(&sb, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" class="chart" fill="currentColor" role="img" aria-label="%s">`, W, H, esc(title))
+	fmt.Fprintf(&sb, `<text x="10" y="20" font-size="17" font-weight="600" %s>%s</text>`, font, esc(title))
 	for e := range space.NumEdges {
-		a, b := nodes[from[e]], nodes[to[e]]
-		mx, my := (a[0]+b[0])/2, (a[1]+b[1])/2+bend[e]
+		ax, bx := xs[from[e]], xs[to[e]]
+		// A quadratic curve peaks at half its control point's offset.
+		cx, cy := (ax+bx)/2, y0-2*arc[e]
 		op := ops[e]
 		if op < 0 || op >= space.NumOps {
 			op = 0
 		}
+		// Start and end on the node circles, so the arrowhead shows.
+		sx, sy := toward(ax, y0, cx, cy, r)
+		ex, ey := toward(bx, y0, cx, cy, r+1)
 		dash := ""
-		width := 4.0
+		width := 3.5
 		if op == 0 {
 			dash = ` stroke-dasharray="6 5"`
 			width = 2
 		}
-		fmt.Fprintf(&sb, `<path d="M%.0f,%.0f Q%.0f,%.0f %.0f,%.0f" fill="none" stroke="%s" stroke-width="%.0f"%s/>`,
-			a[0], a[1], 2*mx-(a[0]+b[0])/2, 2*my-(a[1]+b[1])/2, b[0], b[1], OpColors[op], width, dash)
-		fmt.Fprintf(&sb, `<text x="%.0f" y="%.0f" text-anchor="middle" font-size="13" font-weight="600" fill="%s" stroke="#fff" stroke-width="4" paint-order="stroke" %s>%s</text>`,
-			mx, my-4, darker(OpColors[op]), font, OpShort[op])
+		fmt.Fprintf(&sb, `<path d="M%.1f,%.1f Q%.1f,%.1f %.1f,%.1f" fill="none" stroke="%s" stroke-width="%.1f"%s/>`,
+			sx, sy, cx, cy, ex, ey, OpColors[op], width, dash)
+		// Arrowhead at the end, along the curve's final direction.
+		ux, uy := ex-cx, ey-cy
+		if arc[e] == 0 {
+			ux, uy = bx-ax, 0
+		}
+		n := math.Hypot(ux, uy)
+		ux, uy = ux/n, uy/n
+		fmt.Fprintf(&sb, `<polygon points="%.1f,%.1f %.1f,%.1f %.1f,%.1f" fill="%s"/>`, ex, ey,
+			ex-12*ux-6*uy, ey-12*uy+6*ux, ex-12*ux+6*uy, ey-12*uy-6*ux, OpColors[op])
+		lx, ly := (ax+bx)/2, y0-arc[e]-8
+		if arc[e] < 0 {
+			ly = y0 - arc[e] + 18
+		}
+		fmt.Fprintf(&sb, `<text x="%.0f" y="%.0f" text-anchor="middle" font-size="14" font-weight="600" fill="%s" stroke="#fff" stroke-width="4" paint-order="stroke" class="halo" %s>%s</text>`,
+			lx, ly, darker(OpColors[op]), font, OpShort[op])
 	}
-	for i, n := range nodes {
-		fmt.Fprintf(&sb, `<circle cx="%.0f" cy="%.0f" r="17" fill="#fff" stroke="#333" stroke-width="2"/><text x="%.0f" y="%.0f" text-anchor="middle" font-size="15" %s>%d</text>`, n[0], n[1], n[0], n[1]+5, font, i)
+	for i, x := range xs {
+		fmt.Fprintf(&sb, `<circle cx="%.0f" cy="%.0f" r="%.0f" fill="#fff" class="bg" stroke="currentColor" stroke-width="2"/><text x="%.0f" y="%.0f" text-anchor="middle" font-size="15" %s>%d</text>`, x, y0, r, x, y0+5, font, i)
 	}
+	fmt.Fprintf(&sb, `<text x="%.0f" y="%.0f" text-anchor="end" font-size="14" fill-opacity="0.8" %s>input</text>`, xs[0]-r-6, y0+5, font)
+	fmt.Fprintf(&sb, `<text x="%.0f" y="%.0f" font-size="14" fill-opacity="0.8" %s>output</text>`, xs[3]+r+6, y0+5, font)
 	sb.WriteString(`</svg>`)
 	return sb.String()
+}
+
+// toward is the point at distance d from (x, y) in the direction of
+// (tx, ty).
+func toward(x, y, tx, ty, d float64) (float64, float64) {
+	dx, dy := tx-x, ty-y
+	n := math.Hypot(dx, dy)
+	if n == 0 {
+		return x, y
+	}
+	return x + d*dx/n, y + d*dy/n
 }
 
 func darker(c string) string {
@@ -274,17 +360,85 @@ func darker(c string) string {
 	return c
 }
 
+// PathHistory draws how the path distribution changed over the epochs:
+// each op's probability, averaged over the six edges, stacked to 100%,
+// from the uniform start (epoch 0) to the last finished epoch.
+func PathHistory(title string, probs [][space.NumEdges][space.NumOps]float64) string {
+	const W, H, l, r, t, b = 520, 260, 56, 16, 34, 62
+	pw, ph := float64(W-l-r), float64(H-t-b)
+	var sb strings.Builder
+	fmt.Fprintf(&sb, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" class="chart" fill="currentColor" role="img" aria-label="%s">`, W, H, esc(title))
+	fmt.Fprintf(&sb, `<text x="%d" y="20" font-size="17" font-weight="600" %s>%s</text>`, l, font, esc(title))
+	// Mean over edges per epoch, the start (uniform) first.
+	var mean [][space.NumOps]float64
+	var u [space.NumOps]float64
+	for o := range u {
+		u[o] = 1.0 / space.NumOps
+	}
+	mean = append(mean, u)
+	for _, p := range probs {
+		var m [space.NumOps]float64
+		for e := range p {
+			for o := range p[e] {
+				m[o] += p[e][o] / space.NumEdges
+			}
+		}
+		mean = append(mean, m)
+	}
+	n := len(mean) - 1
+	xmax := float64(max(n, 1))
+	px := func(i int) float64 { return float64(l) + float64(i)/xmax*pw }
+	py := func(v float64) float64 { return float64(t) + (1-v)*ph }
+	if n == 0 {
+		// Only the start: one flat band per op across the frame.
+		mean = append(mean, u)
+	}
+	cum := make([]float64, len(mean))
+	for op := range space.NumOps {
+		var top, bottom []string
+		for i, m := range mean {
+			top = append(top, fmt.Sprintf("%.1f,%.1f", px(i), py(cum[i]+m[op])))
+			bottom = append(bottom, fmt.Sprintf("%.1f,%.1f", px(i), py(cum[i])))
+		}
+		slices.Reverse(bottom)
+		fmt.Fprintf(&sb, `<polygon points="%s %s" fill="%s"><title>%s</title></polygon>`, strings.Join(top, " "), strings.Join(bottom, " "), OpColors[op], OpShort[op])
+		for i, m := range mean {
+			cum[i] += m[op]
+		}
+	}
+	fmt.Fprintf(&sb, `<rect x="%d" y="%d" width="%.0f" height="%.0f" fill="none" stroke="currentColor" stroke-opacity="0.45"/>`, l, t, pw, ph)
+	for _, v := range []float64{0, 0.5, 1} {
+		fmt.Fprintf(&sb, `<text x="%d" y="%.1f" text-anchor="end" font-size="14" %s>%.0f%%</text>`, l-6, py(v)+5, font, 100*v)
+	}
+	var xt []float64
+	for _, v := range ticks(0, float64(n), min(max(n, 1), 6)) {
+		xt = append(xt, math.Round(v))
+	}
+	xt = slices.Compact(xt)
+	for _, v := range xt {
+		fmt.Fprintf(&sb, `<text x="%.1f" y="%.0f" text-anchor="middle" font-size="14" %s>%.0f</text>`, px(int(v)), float64(t)+ph+18, font, v)
+	}
+	fmt.Fprintf(&sb, `<text x="%.0f" y="%.0f" text-anchor="middle" font-size="14" fill-opacity="0.8" %s>epoch (0 = start, uniform)</text>`, float64(l)+pw/2, float64(t)+ph+36, font)
+	x := l
+	for op := range space.NumOps {
+		fmt.Fprintf(&sb, `<rect x="%d" y="%d" width="12" height="12" fill="%s"/><text x="%d" y="%d" font-size="14" %s>%s</text>`, x, H-14, OpColors[op], x+16, H-3, font, OpShort[op])
+		x += 26 + 8*len(OpShort[op])
+	}
+	sb.WriteString(`</svg>`)
+	return sb.String()
+}
+
 // Histogram draws a data sampler summary: how many examples have each
 // sampling weight N*q (1 = uniform), on a log axis.
 func Histogram(title string, s *sampler.Summary) string {
 	const W, H, l, r, t, b = 520, 250, 56, 16, 34, 44
 	pw, ph := float64(W-l-r), float64(H-t-b)
 	var sb strings.Builder
-	fmt.Fprintf(&sb, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" class="chart" role="img" aria-label="%s">`, W, H, esc(title))
-	fmt.Fprintf(&sb, `<text x="%d" y="20" font-size="16" font-weight="600" %s>%s</text>`, l, font, esc(title))
-	fmt.Fprintf(&sb, `<rect x="%d" y="%d" width="%.0f" height="%.0f" fill="none" stroke="#999"/>`, l, t, pw, ph)
+	fmt.Fprintf(&sb, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" class="chart" fill="currentColor" role="img" aria-label="%s">`, W, H, esc(title))
+	fmt.Fprintf(&sb, `<text x="%d" y="20" font-size="17" font-weight="600" %s>%s</text>`, l, font, esc(title))
+	fmt.Fprintf(&sb, `<rect x="%d" y="%d" width="%.0f" height="%.0f" fill="none" stroke="currentColor" stroke-opacity="0.45"/>`, l, t, pw, ph)
 	if s == nil || len(s.Counts) == 0 {
-		fmt.Fprintf(&sb, `<text x="%.0f" y="%.0f" text-anchor="middle" font-size="14" fill="#777" %s>uniform data sampling: every weight is 1</text></svg>`, float64(l)+pw/2, float64(t)+ph/2, font)
+		fmt.Fprintf(&sb, `<text x="%.0f" y="%.0f" text-anchor="middle" font-size="15" fill-opacity="0.65" %s>uniform data sampling: every weight is 1</text></svg>`, float64(l)+pw/2, float64(t)+ph/2, font)
 		return sb.String()
 	}
 	top := 1
@@ -303,13 +457,13 @@ func Histogram(title string, s *sampler.Summary) string {
 		if v < s.Edges[0] || v > s.Edges[len(s.Edges)-1] {
 			continue
 		}
-		fmt.Fprintf(&sb, `<text x="%.1f" y="%.0f" text-anchor="middle" font-size="13" %s>%s</text>`, px(v), float64(t)+ph+18, font, fmtTick(v))
+		fmt.Fprintf(&sb, `<text x="%.1f" y="%.0f" text-anchor="middle" font-size="14" %s>%s</text>`, px(v), float64(t)+ph+18, font, fmtTick(v))
 		if v == 1 {
-			fmt.Fprintf(&sb, `<line x1="%.1f" x2="%.1f" y1="%d" y2="%.0f" stroke="#333" stroke-dasharray="4 3"/>`, px(v), px(v), t, float64(t)+ph)
+			fmt.Fprintf(&sb, `<line x1="%.1f" x2="%.1f" y1="%d" y2="%.0f" stroke="currentColor" stroke-dasharray="4 3"/>`, px(v), px(v), t, float64(t)+ph)
 		}
 	}
-	fmt.Fprintf(&sb, `<text x="%.0f" y="%d" text-anchor="middle" font-size="13" fill="#444" %s>sampling weight N·q (1 = uniform, log scale)</text>`, float64(l)+pw/2, H-4, font)
-	fmt.Fprintf(&sb, `<text transform="translate(14 %.0f) rotate(-90)" text-anchor="middle" font-size="13" fill="#444" %s>examples</text>`, float64(t)+ph/2, font)
+	fmt.Fprintf(&sb, `<text x="%.0f" y="%d" text-anchor="middle" font-size="14" fill-opacity="0.8" %s>sampling weight N·q (1 = uniform, log scale)</text>`, float64(l)+pw/2, H-4, font)
+	fmt.Fprintf(&sb, `<text transform="translate(14 %.0f) rotate(-90)" text-anchor="middle" font-size="14" fill-opacity="0.8" %s>examples</text>`, float64(t)+ph/2, font)
 	sb.WriteString(`</svg>`)
 	return sb.String()
 }
@@ -317,8 +471,14 @@ func Histogram(title string, s *sampler.Summary) string {
 // Scatter draws predicted (supernet, inherited weights) against ground
 // truth accuracy per architecture and run. Without ground truth it draws
 // each run's predicted accuracies sorted, so the spread is still visible.
-func Scatter(title string, runs []*Run) string {
-	const W, H, l, r, t, b = 520, 300, 56, 16, 34, 44
+func Scatter(title string, runs []*Run, baselines []run.Baseline) string {
+	const W, l, r, b = 520, 56, 16, 44
+	// One legend line per run, under the title, then the baselines.
+	t := 34 + 22*len(runs)
+	if len(baselines) > 0 {
+		t += 40
+	}
+	H := t + 222 + b
 	pw, ph := float64(W-l-r), float64(H-t-b)
 	truth := false
 	for _, run := range runs {
@@ -339,11 +499,27 @@ func Scatter(title string, runs []*Run) string {
 		}
 	}
 	var sb strings.Builder
-	fmt.Fprintf(&sb, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" class="chart" role="img" aria-label="%s">`, W, H, esc(title))
-	fmt.Fprintf(&sb, `<text x="%d" y="20" font-size="16" font-weight="600" %s>%s</text>`, l, font, esc(title))
-	fmt.Fprintf(&sb, `<rect x="%d" y="%d" width="%.0f" height="%.0f" fill="none" stroke="#999"/>`, l, t, pw, ph)
+	fmt.Fprintf(&sb, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" class="chart" fill="currentColor" role="img" aria-label="%s">`, W, H, esc(title))
+	fmt.Fprintf(&sb, `<text x="%d" y="20" font-size="17" font-weight="600" %s>%s</text>`, l, font, esc(title))
+	fmt.Fprintf(&sb, `<rect x="%d" y="%d" width="%.0f" height="%.0f" fill="none" stroke="currentColor" stroke-opacity="0.45"/>`, l, t, pw, ph)
+	for i, run := range runs {
+		y := 44 + 22*i
+		fmt.Fprintf(&sb, `<circle cx="%d" cy="%d" r="6" fill="%s"/><text x="%d" y="%d" font-size="14" %s>%s</text>`,
+			l+6, y-5, run.Color, l+17, y, font, esc(run.Label()+" "+run.LegendTau()))
+	}
+	if len(baselines) > 0 {
+		// Two lines: the free proxies' taus, then why they are there.
+		y := 44 + 22*len(runs)
+		var parts []string
+		for _, b := range baselines {
+			parts = append(parts, fmt.Sprintf("%s %.2f [%.2f, %.2f]", b.Name, b.Tau, b.CI.Lo, b.CI.Hi))
+		}
+		fmt.Fprintf(&sb, `<line x1="%d" x2="%d" y1="%d" y2="%d" stroke="currentColor" stroke-width="2" stroke-dasharray="4 3"/><text x="%d" y="%d" font-size="14" %s>baselines τ: %s</text>`,
+			l, l+12, y-5, y-5, l+17, y, font, esc(strings.Join(parts, " · ")))
+		fmt.Fprintf(&sb, `<text x="%d" y="%d" font-size="14" fill-opacity="0.8" %s>free proxies, no training: a supernet must beat these to be worth training</text>`, l+17, y+19, font)
+	}
 	if math.IsInf(x0, 0) {
-		fmt.Fprintf(&sb, `<text x="%.0f" y="%.0f" text-anchor="middle" font-size="14" fill="#777" %s>architectures are ranked after training</text></svg>`, float64(l)+pw/2, float64(t)+ph/2, font)
+		fmt.Fprintf(&sb, `<text x="%.0f" y="%.0f" text-anchor="middle" font-size="15" fill-opacity="0.65" %s>architectures are ranked after training</text></svg>`, float64(l)+pw/2, float64(t)+ph/2, font)
 		return sb.String()
 	}
 	if x1 == x0 {
@@ -354,20 +530,22 @@ func Scatter(title string, runs []*Run) string {
 	}
 	px := func(x float64) float64 { return float64(l) + (x-x0)/(x1-x0)*pw }
 	py := func(y float64) float64 { return float64(t) + (1-(y-y0)/(y1-y0))*ph }
-	for _, v := range ticks(y0, y1, 5) {
-		fmt.Fprintf(&sb, `<line x1="%d" x2="%.0f" y1="%.1f" y2="%.1f" stroke="#e4e4e4"/><text x="%d" y="%.1f" text-anchor="end" font-size="13" %s>%s</text>`, l, float64(l)+pw, py(v), py(v), l-6, py(v)+4, font, fmtTick(v))
+	ys := ticks(y0, y1, 5)
+	for i, lab := range tickLabels(ys) {
+		fmt.Fprintf(&sb, `<line x1="%d" x2="%.0f" y1="%.1f" y2="%.1f" stroke="currentColor" stroke-opacity="0.14"/><text x="%d" y="%.1f" text-anchor="end" font-size="14" %s>%s</text>`, l, float64(l)+pw, py(ys[i]), py(ys[i]), l-6, py(ys[i])+4, font, lab)
 	}
 	if truth {
-		for _, v := range ticks(x0, x1, 5) {
-			fmt.Fprintf(&sb, `<text x="%.1f" y="%.0f" text-anchor="middle" font-size="13" %s>%s</text>`, px(v), float64(t)+ph+18, font, fmtTick(v))
+		xs := ticks(x0, x1, 5)
+		for i, lab := range tickLabels(xs) {
+			fmt.Fprintf(&sb, `<text x="%.1f" y="%.0f" text-anchor="middle" font-size="14" %s>%s</text>`, px(xs[i]), float64(t)+ph+18, font, lab)
 		}
 	}
 	xl := "ground-truth accuracy (%)"
 	if !truth {
 		xl = "architectures, sorted by predicted accuracy (no ground truth yet)"
 	}
-	fmt.Fprintf(&sb, `<text x="%.0f" y="%d" text-anchor="middle" font-size="13" fill="#444" %s>%s</text>`, float64(l)+pw/2, H-4, font, esc(xl))
-	fmt.Fprintf(&sb, `<text transform="translate(14 %.0f) rotate(-90)" text-anchor="middle" font-size="13" fill="#444" %s>supernet accuracy (%%)</text>`, float64(t)+ph/2, font)
+	fmt.Fprintf(&sb, `<text x="%.0f" y="%d" text-anchor="middle" font-size="14" fill-opacity="0.8" %s>%s</text>`, float64(l)+pw/2, H-4, font, esc(xl))
+	fmt.Fprintf(&sb, `<text transform="translate(14 %.0f) rotate(-90)" text-anchor="middle" font-size="14" fill-opacity="0.8" %s>supernet accuracy (%%)</text>`, float64(t)+ph/2, font)
 	for _, run := range runs {
 		preds := make([]float64, 0, len(run.Ranked))
 		for _, p := range run.Ranked {

@@ -1,8 +1,12 @@
 package ui
 
 import (
+	"encoding/csv"
+	"encoding/json"
 	"encoding/xml"
 	"math"
+	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -19,24 +23,88 @@ func TestHashRoundTrip(t *testing.T) {
 	s.Runs = []string{"uniform", "pada", "fairnas"}
 	s.Epochs, s.Batch, s.LR, s.Seed = 3, 32, 0.1, 42
 	s.Channels, s.Cells, s.Train, s.Archs, s.EvalImages = 4, 2, 1000, 20, 200
-	s.PerEdge, s.Embed = true, true
+	s.PerEdge, s.Embed, s.Unbiased, s.Auto, s.Big = true, true, true, true, true
+	s.Backend, s.Theme, s.Views = "native", "dark", []string{"loss", "rank"}
+	s.Config = `{"version":1,"epochs":3}`
 	got, errs := ParseHash("#" + s.Hash())
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
-	if got.Hash() != s.Hash() {
-		t.Errorf("round trip: %q -> %q", s.Hash(), got.Hash())
+	if !reflect.DeepEqual(got, s) {
+		t.Errorf("round trip through %q:\n got %+v\nwant %+v", s.Hash(), got, s)
+	}
+	// Every setting is in the hash: changing any one field alone
+	// changes the hash (a field the table forgot would not).
+	v := reflect.ValueOf(&s).Elem()
+	for i := range v.NumField() {
+		d := Default()
+		f := reflect.ValueOf(&d).Elem().Field(i)
+		switch f.Kind() {
+		case reflect.Int, reflect.Int64:
+			f.SetInt(f.Int() + 1)
+		case reflect.Uint64:
+			f.SetUint(f.Uint() + 1)
+		case reflect.Float64:
+			f.SetFloat(f.Float() / 2)
+		case reflect.Bool:
+			f.SetBool(!f.Bool())
+		case reflect.String, reflect.Slice:
+			f.Set(v.Field(i))
+		}
+		if d.Hash() == "" {
+			t.Errorf("field %s is not written to the hash", v.Type().Field(i).Name)
+		}
+	}
+	// Old links keep working: the keys and values of earlier versions.
+	old, errs := ParseHash("#runs=uniform,pada,pa&epochs=3&train=1200&archs=30&evalimages=100&embed=1&autostart=1&peredge=1")
+	if len(errs) > 0 || old.Epochs != 3 || old.Train != 1200 || old.Archs != 30 || !old.Embed || !old.Auto || !old.PerEdge || len(old.Runs) != 3 {
+		t.Errorf("an old link reads as %+v, %v", old, errs)
+	}
+}
+
+func TestMergeConfig(t *testing.T) {
+	s := Default()
+	s.Batch = 32
+	if err := s.Set("config", `{"version":1,"epochs":3}`); err != nil {
+		t.Fatalf("a partial config is refused: %v", err)
+	}
+	cs, err := s.Configs(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cs[0].Epochs != 3 || cs[0].Shape.Batch != 32 || cs[0].Data.Train != s.Train || cs[1].Sampler.Data != "da" {
+		t.Errorf("merged config: epochs %d batch %d train %d; want 3, the settings' 32 and %d", cs[0].Epochs, cs[0].Shape.Batch, cs[0].Data.Train, s.Train)
+	}
+	for _, tc := range []struct{ text, want string }{
+		{`{"version":1,"epochs":"ten"}`, `field "epochs"`},
+		{`{"version":1,"epochs":0}`, "epochs"},
+		{`{"version":1,`, "byte"},
+		{`{"version":1,"bogus":1}`, "bogus"},
+		{`{} {}`, "one object"},
+	} {
+		s2 := s
+		if err := s2.Set("config", tc.text); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("config %s: error %v, want one naming %q", tc.text, err, tc.want)
+		}
+		if !reflect.DeepEqual(s2, s) {
+			t.Errorf("config %s changed the state on error", tc.text)
+		}
 	}
 }
 
 func TestSetValidates(t *testing.T) {
 	for _, tc := range []struct{ key, val, want string }{
-		{"epochs", "0", "between 1 and"},
-		{"epochs", "ten", "whole number"},
-		{"batch", "1000", "between"},
-		{"lr", "-1", "(0, 1]"},
-		{"lr", "NaN", "number"},
-		{"runs", "uniform,bogus", "unknown sampler"},
+		{"epochs", "0", `Epochs: type a whole number from 1 to 50 (not "0")`},
+		{"epochs", "ten", "Epochs: type a whole number from 1 to 50"},
+		{"epochs", "", "Epochs: type a whole number from 1 to 50"},
+		{"batch", "1000", "Batch: type a whole number from 8 to 256"},
+		{"train", "100", "0 means all"},
+		{"lr", "-1", "Learning rate: type a number above 0 and at most 1"},
+		{"lr", "NaN", "Learning rate"},
+		{"seed", "-3", "Seed: type a whole number from 0 to 4294967295"},
+		{"theme", "blue", "choose light or dark"},
+		{"views", "loss,pie", `unknown "pie"`},
+		{"runs", "uniform,bogus", `unknown "bogus"`},
 		{"runs", "", "between 1 and"},
 		{"config", `{"version":1,`, "config"},
 		{"config", `{"version":1,"epochs":0}`, "config"},
@@ -230,5 +298,126 @@ func TestEmbedNamesBadSettings(t *testing.T) {
 		if len(r.Runs) != 0 {
 			t.Errorf("%s: %d runs started with bad settings", c.hash, len(r.Runs))
 		}
+	}
+}
+
+func TestTickLabelsNeverRepeat(t *testing.T) {
+	for _, r := range [][2]float64{{0, 1}, {0.001, 0.004}, {2.1, 2.14}, {1e-9, 5e-9}, {0, 30000}, {84.01, 84.09}, {1, 3}, {-0.2, 0.2}, {99.5, 100.5}} {
+		vs := ticks(r[0], r[1], 5)
+		labs := tickLabels(vs)
+		seen := map[string]bool{}
+		for i, l := range labs {
+			if seen[l] {
+				t.Errorf("range %v: ticks %v labelled %q: %q repeats", r, vs, labs, l)
+			}
+			seen[l] = true
+			back, err := strconv.ParseFloat(l, 64)
+			if err != nil || math.Abs(back-vs[i]) > (vs[len(vs)-1]-vs[0])/100 {
+				t.Errorf("range %v: tick %v labelled %q", r, vs[i], l)
+			}
+		}
+	}
+	if got := tickLabels([]float64{0, 0.5, 1, 1.5}); !reflect.DeepEqual(got, []string{"0", "0.5", "1.0", "1.5"}) {
+		t.Errorf("labels %q", got)
+	}
+}
+
+// The page's keys, the confirmation before a race is discarded, and the
+// hash followed when the user edits it.
+func TestKeysConfirmAndHash(t *testing.T) {
+	c := NewRoot(nil, tinyHash)
+	if !c.Key(" ") || len(c.Runs) != 2 {
+		t.Fatalf("Space did not start a race: %d runs", len(c.Runs))
+	}
+	first := c.Runs[0]
+	c.Key(" ")
+	if !c.Paused {
+		t.Error("Space during a race did not pause it")
+	}
+	c.Race()
+	if !c.Confirm || c.Runs[0] != first {
+		t.Error("Race during a race discarded it without asking")
+	}
+	c.CancelRace()
+	if c.Confirm || c.Runs[0] != first {
+		t.Error("Keep the race did not keep it")
+	}
+	c.Race()
+	c.ConfirmRace()
+	if c.Confirm || c.Runs[0] == first {
+		t.Error("Discard it did not start a new race")
+	}
+	if c.Key("x") {
+		t.Error("x is not a key of the page")
+	}
+	c.Key("r")
+	if len(c.Runs) != 0 {
+		t.Error("R did not reset")
+	}
+	c.Input("epochs", "500")
+	if c.Text("epochs") != "500" || !strings.Contains(c.Err("epochs"), "from 1 to 50") {
+		t.Errorf("typed 500: the field shows %q with message %q", c.Text("epochs"), c.Err("epochs"))
+	}
+	c.Input("epochs", "5")
+	if c.Err("epochs") != "" || c.State.Epochs != 5 {
+		t.Errorf("typed 5: message %q, epochs %d", c.Err("epochs"), c.State.Epochs)
+	}
+	c.HashChanged("#epochs=7&theme=dark")
+	if c.State.Epochs != 7 || c.Text("epochs") != "7" || c.State.Theme != "dark" || !strings.Contains(c.PageClass(), "theme-dark") {
+		t.Errorf("hash change: %+v, field %q", c.State, c.Text("epochs"))
+	}
+}
+
+const tinyHash = "#epochs=2&train=1000&batch=32&archs=5&evalimages=100"
+
+func TestExports(t *testing.T) {
+	c := NewRoot(nil, tinyHash)
+	c.Race()
+	r := c.Runs[1]
+	r.Apply(msg.Batch{Events: []run.Event{
+		{Type: run.TypeStarted, Started: &run.Started{Config: r.Config, Archs: 2}},
+		{Type: run.TypeStep, Step: &run.Step{Step: 1, Loss: 2.3}},
+		{Type: run.TypeEpoch, Epoch: &run.Epoch{Epoch: 0, TrainLoss: 2, ValAcc: 20}},
+		{Type: run.TypeEpoch, Epoch: &run.Epoch{Epoch: 1, TrainLoss: 1.5, ValAcc: 30}},
+		{Type: run.TypeRank, Rank: &run.RankProgress{Arch: "a,1", Pred: 30, Truth: 80}},
+		{Type: run.TypeRank, Rank: &run.RankProgress{Arch: "b", Pred: 31, Truth: -1}},
+		{Type: run.TypeDone, Done: &run.Done{Tau: 0.5}},
+	}})
+	b, err := r.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e exportRun
+	if err := json.Unmarshal(b, &e); err != nil {
+		t.Fatal(err)
+	}
+	if e.Run.Seed != r.Config.Seed || !reflect.DeepEqual(e.Run.Config, r.Config) || len(e.Events) != 7 || e.Results.Tau != 0.5 ||
+		len(e.Ranking) != 2 || *e.Ranking[0].Truth != 80 || e.Ranking[1].Truth != nil {
+		t.Errorf("run JSON %s", b)
+	}
+	rows, err := csv.NewReader(strings.NewReader(r.MetricsCSV())).ReadAll()
+	if err != nil || len(rows) != 3 || rows[0][0] != "epoch" || rows[2][1] != "1.5" {
+		t.Errorf("metrics CSV %q (%v)", rows, err)
+	}
+	rows, err = csv.NewReader(strings.NewReader(r.RankingCSV())).ReadAll()
+	if err != nil || len(rows) != 3 || rows[1][0] != "a,1" || rows[2][2] != "" {
+		t.Errorf("ranking CSV %q (%v)", rows, err)
+	}
+	for _, k := range []string{"json", "metrics", "ranking", "weights"} {
+		if !c.CanExport(r, k) {
+			t.Errorf("a done tab run cannot save %s", k)
+		}
+		if !strings.HasPrefix(r.FileName(k), "pada-pada-seed") {
+			t.Errorf("file name %q", r.FileName(k))
+		}
+	}
+	if c.CanExport(c.Runs[0], "ranking") {
+		t.Error("a run with nothing ranked offers a ranking")
+	}
+	if code := c.EmbedCode(); !strings.Contains(code, "embed=1") || !strings.Contains(code, "padaHeight") {
+		t.Errorf("embed code %q", code)
+	}
+	if strings.Contains(c.Link(false), "embed=1") {
+		t.Errorf("link %q", c.Link(false))
 	}
 }

@@ -9,6 +9,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"runtime/debug"
@@ -20,10 +21,12 @@ import (
 	"errors"
 	"syscall/js"
 
+	"pada/core/checkpoint"
 	"pada/core/data"
 	"pada/core/groundtruth"
 	"pada/core/nn"
 	"pada/core/run"
+	"pada/core/space"
 	"pada/core/supernet"
 	"pada/core/train"
 	"pada/wasm/msg"
@@ -133,7 +136,16 @@ func main() {
 	w := &worker{in: in, y: newYielder()}
 	w.loop()
 	postState("stopped")
-	select {} // keep the instance alive so that late messages are not errors
+	// The instance stays alive: a finished run's weights can still be
+	// saved, and late messages are not errors.
+	for {
+		<-in.notify
+		for _, c := range in.take() {
+			if c.typ == "weights" {
+				w.postWeights()
+			}
+		}
+	}
 }
 
 func jsString(v js.Value) string {
@@ -160,6 +172,8 @@ type worker struct {
 	last    time.Time
 	images  int
 	busy    time.Duration
+
+	lastArch space.Arch // the last path trained (from the step events), for the weights' probe
 }
 
 // loop runs until the run is done, stopped, or fails.
@@ -227,6 +241,8 @@ func (w *worker) handle(c command) bool {
 			return false
 		}
 		postState("paused")
+	case "weights":
+		w.postWeights()
 	case "stop":
 		w.flush()
 		return false
@@ -307,6 +323,11 @@ func (w *worker) start(c command) (field string, err error) {
 	w.last = time.Now()
 	w.sess, err = train.NewSession(cfg, net, w.sets, archs, truth, "go-wasm worker", func(e run.Event) {
 		w.pending = append(w.pending, e)
+		if e.Step != nil {
+			for k, op := range e.Step.Ops {
+				w.lastArch[k] = space.Op(op)
+			}
+		}
 		if e.Type == run.TypeEpoch || e.Type == run.TypeDone {
 			w.flush()
 		}
@@ -315,6 +336,41 @@ func (w *worker) start(c command) (field string, err error) {
 		return "", err
 	}
 	return "", nil
+}
+
+// postWeights posts the supernet's weights as .npz, under PyTorch
+// state_dict keys, with a probe (a few training images through the last
+// path trained) that `serve verify` recomputes. The probe runs between
+// steps and each step clears the gradients first, so saving the weights
+// does not change the run's numbers.
+func (w *worker) postWeights() {
+	if w.sess == nil {
+		post(map[string]any{"type": "weights-error", "error": "no run has started in this worker"})
+		return
+	}
+	net := w.sess.Trainer().Net()
+	s := net.Shape()
+	n := min(8, s.Batch, w.sets.Train.Len())
+	var p *checkpoint.Probe
+	if n > 0 {
+		x := make([]float32, s.Batch*s.InC*s.H*s.W)
+		y := make([]int32, s.Batch)
+		idx := make([]int, n)
+		for i := range idx {
+			idx[i] = i
+		}
+		w.sets.Train.Batch(x, y, idx, false, nil)
+		p = checkpoint.NewProbe(net, x, y, n, w.lastArch)
+	}
+	var buf bytes.Buffer
+	if err := checkpoint.Write(&buf, net, p); err != nil {
+		post(map[string]any{"type": "weights-error", "error": err.Error()})
+		return
+	}
+	u8 := self.Get("Uint8Array").New(buf.Len())
+	js.CopyBytesToJS(u8, buf.Bytes())
+	ab := u8.Get("buffer")
+	self.Call("postMessage", map[string]any{"type": "weights", "npz": ab}, []any{ab})
 }
 
 // flush posts the pending events as one message of JSON text.
