@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"pada/public"
@@ -67,24 +68,33 @@ func webCmd(args []string) error {
 		dir = filepath.Join(c, "pada", "web")
 	}
 	logf := func(format string, a ...any) { fmt.Fprintf(os.Stderr, format+"\n", a...) }
-	if err := buildSite(root, dir, logf); err != nil {
-		return err
-	}
 	if *out != "" {
+		if err := buildSite(root, dir, logf); err != nil {
+			return err
+		}
 		logf("site written to %s (serve it with any static host; .wasm.gz are pre-compressed copies)", dir)
 		return nil
 	}
-	h, err := webHandler(dir)
-	if err != nil {
-		return err
-	}
+	// The port and the run store first: a port in use or a store that
+	// another server holds is said at once, not after the build.
 	ln, err := net.Listen("tcp", hostPort)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w (another server on this port? choose another with -port N)", err)
 	}
-	h, stopAPI, err := api.mount(h, host, logf)
+	mount, stopAPI, err := api.open(host, logf)
 	if err != nil {
 		ln.Close()
+		return err
+	}
+	if err := buildSite(root, dir, logf); err != nil {
+		ln.Close()
+		stopAPI()
+		return err
+	}
+	h, err := webHandler(dir)
+	if err != nil {
+		ln.Close()
+		stopAPI()
 		return err
 	}
 	stopNATS, err := jobs.start(logf)
@@ -94,9 +104,32 @@ func webCmd(args []string) error {
 		return err
 	}
 	logf("serving the page on http://%s/", ln.Addr())
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	return serveUntilSignal(srv, ln, func() { stopAPI(); stopNATS() })
+	return serveUntilSignal(newHTTPServer(mount(h)), ln, func() { stopAPI(); stopNATS() })
 }
+
+// progress logs "what: N s" every interval until the returned stop is
+// called, so that a slow step (a wasm build on a small machine) is seen
+// to be moving.
+func progress(logf func(string, ...any), what string, interval time.Duration) (stop func()) {
+	t0 := time.Now()
+	done := make(chan struct{})
+	go func() {
+		tick := time.NewTicker(interval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				logf("web: %s: %.0f s so far", what, time.Since(t0).Seconds())
+			}
+		}
+	}()
+	return func() { close(done) }
+}
+
+// progressEvery is how often a slow step reports.
+var progressEvery = 10 * time.Second
 
 // listenAddr checks -addr and -port before minutes go into building the
 // site. -addr may carry its own port (127.0.0.1:9000, [::1]:9000); then
@@ -203,19 +236,28 @@ func buildSite(root, dir string, logf func(string, ...any)) error {
 	if err != nil {
 		return err
 	}
+	var build [][2]string
 	for _, m := range wasmMains {
-		outPath := filepath.Join(dir, m[0])
-		st, err := os.Stat(outPath)
-		if err == nil && st.ModTime().After(src) {
-			continue
+		st, err := os.Stat(filepath.Join(dir, m[0]))
+		if err != nil || !st.ModTime().After(src) {
+			build = append(build, m)
 		}
-		logf("web: building %s (GOOS=js GOARCH=wasm %s)", m[0], m[1])
+	}
+	if len(build) > 0 {
+		logf("web: building the page into %s: %d WebAssembly binaries with the Go toolchain (about 20-60 s each on a 2-core machine, longer on a first start with an empty Go build cache), then brotli and gzip copies (about 30 s); later starts reuse them until the sources change", dir, len(build))
+	}
+	for i, m := range build {
+		outPath := filepath.Join(dir, m[0])
+		logf("web: [%d/%d] building %s (GOOS=js GOARCH=wasm %s)", i+1, len(build), m[0], m[1])
+		stop := progress(logf, "building "+m[0], progressEvery)
 		t0 := time.Now()
 		tmp := outPath + ".tmp"
 		cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", tmp, m[1])
 		cmd.Dir, cmd.Stdout, cmd.Stderr = root, os.Stderr, os.Stderr
 		cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
-		if err := cmd.Run(); err != nil {
+		err := cmd.Run()
+		stop()
+		if err != nil {
 			return fmt.Errorf("web: building %s: %w", m[1], err)
 		}
 		if err := os.Rename(tmp, outPath); err != nil {
@@ -307,12 +349,25 @@ func compressSite(dir string, logf func(string, ...any)) error {
 		return err
 	}
 	t0 := time.Now()
+	logf("web: compressing %d files (brotli at the highest level for the wasm binaries: the slow part)", len(stale))
+	stop := progress(logf, "compressing", progressEvery)
 	errs := make([]error, len(stale))
 	var wg sync.WaitGroup
+	var left atomic.Int32
+	left.Store(int32(len(stale)))
 	for i, p := range stale {
-		wg.Go(func() { errs[i] = compressFile(p) })
+		wg.Go(func() {
+			t := time.Now()
+			errs[i] = compressFile(p)
+			if st, err := os.Stat(p); err == nil && st.Size() > 1<<20 {
+				logf("web: compressed %s in %.1f s (%d files left)", filepath.Base(p), time.Since(t).Seconds(), left.Add(-1))
+			} else {
+				left.Add(-1)
+			}
+		})
 	}
 	wg.Wait()
+	stop()
 	logf("web: compressed %d files (brotli, gzip) in %.1fs", len(stale), time.Since(t0).Seconds())
 	return errors.Join(errs...)
 }
