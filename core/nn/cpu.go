@@ -12,16 +12,14 @@ import (
 // kernels split their channels (or planes) over a worker pool. The zero
 // value is not usable; call NewCPU.
 type CPU struct {
-	pool *par.Pool
-	mm   *gemm.Parallel
-	col  []float32 // im2col scratch, grown once to the largest convolution
-	act  []float32 // a convolution's input after its ReLU, grown once
+	pool   *par.Pool
+	mm     *gemm.Parallel
+	convWS []convScratch // one per worker share of a blocked convolution
+	packed []float32     // a convolution's kernels packed for the direct path
 
 	// One preallocated task per kernel: handing par a pointer to a long-
 	// lived struct keeps every call allocation-free.
-	im2col  im2colTask
-	reluIn  reluTask
-	col2im  col2imTask
+	conv    convTask
 	bn      bnTask
 	bnBack  bnBackTask
 	pool3   pool3Task
@@ -45,16 +43,17 @@ func (b *CPU) Threads() int { return b.pool.Threads() }
 // Close stops the backend's workers.
 func (b *CPU) Close() { b.pool.Close() }
 
-// Reserve grows the im2col scratch so that no later call allocates.
+// Reserve sizes the blocked convolutions' im2col scratch for a network
+// whose largest whole-batch im2col matrix has colLen floats, so that the
+// first steps allocate less. Blocks are small, so this is at most a few
+// hundred KiB per worker.
 func (b *CPU) Reserve(colLen int) {
-	if len(b.col) < colLen {
-		b.col = make([]float32, colLen)
+	for len(b.convWS) < b.pool.Threads() {
+		b.convWS = append(b.convWS, convScratch{})
 	}
-}
-
-func (b *CPU) scratch(n int) []float32 {
-	b.Reserve(n)
-	return b.col[:n]
+	for i := range b.convWS {
+		grow(&b.convWS[i].col, min(colLen, convBlockFloats))
+	}
 }
 
 func mustLen(what string, buf []float32, n int) {
@@ -77,82 +76,47 @@ func (b *CPU) ToCNHW(dst, src []float32, n, c, hw int) {
 // direct reports whether the input itself can serve as the im2col matrix.
 func direct(g ConvGeom) bool { return g.K == 1 && g.Stride == 1 && g.Pad == 0 && !g.ReLU }
 
-// columns returns the im2col matrix of a convolution's input. A ReLU on
-// the input is applied once per element into b.act first, so that im2col
-// is a plain copy instead of K*K masked ones, and a 1x1 convolution reads
-// the rectified input as is.
-func (b *CPU) columns(src []float32, g ConvGeom) []float32 {
-	if direct(g) {
-		return src
-	}
-	if g.ReLU {
-		n := g.InLen()
-		if len(b.act) < n {
-			b.act = make([]float32, n)
-		}
-		b.reluIn = reluTask{dst: b.act[:n], src: src[:n], plane: g.N * g.H * g.W}
-		b.pool.For(g.Cin, 1, &b.reluIn)
-		src, g.ReLU = b.act[:n], false
-		if direct(g) {
-			return src
-		}
-	}
-	col := b.scratch(g.Cin * g.K * g.K * g.N * g.OutH() * g.OutW())
-	b.im2col.set(col, src, g)
-	b.pool.For(g.Cin, 1, &b.im2col)
-	return col
-}
-
 // Conv implements Backend.
 func (b *CPU) Conv(dst, src, w, bias []float32, g ConvGeom) {
 	mustLen("Conv src", src, g.InLen())
 	mustLen("Conv dst", dst, g.OutLen())
 	mustLen("Conv w", w, g.WeightLen())
-	kk := g.Cin * g.K * g.K
-	p := g.N * g.OutH() * g.OutW()
-	col := b.columns(src, g)
-	b.mm.Sgemm(false, false, g.Cout, p, kk, 1, w, kk, col, p, 0, dst, p)
+	if blocked(g) {
+		b.conv = convTask{g: g, dst: dst, src: src, w: w, bias: bias}
+		b.convBlocked(&b.conv)
+		return
+	}
+	p := g.N * g.H * g.W
+	b.mm.Sgemm(false, false, g.Cout, p, g.Cin, 1, w, g.Cin, src, p, 0, dst, p)
 	if bias != nil {
-		for co := 0; co < g.Cout; co++ {
-			bv := bias[co]
-			row := dst[co*p : (co+1)*p]
-			for i := range row {
-				row[i] += bv
-			}
+		for co, bv := range bias[:g.Cout] {
+			addConst(dst[co*p:(co+1)*p], bv)
 		}
 	}
 }
 
 // ConvBackward implements Backend.
 func (b *CPU) ConvBackward(dsrc, dw, db, dy, src, w []float32, g ConvGeom) {
-	kk := g.Cin * g.K * g.K
 	p := g.N * g.OutH() * g.OutW()
 	mustLen("ConvBackward dy", dy, g.Cout*p)
 	mustLen("ConvBackward dw", dw, g.WeightLen())
+	mustLen("ConvBackward src", src, g.InLen())
+	if dsrc != nil {
+		mustLen("ConvBackward dsrc", dsrc, g.InLen())
+	}
 	if db != nil {
 		b.rowSum.set(db, dy, p)
 		b.pool.For(g.Cout, 1, &b.rowSum)
 	}
-	col := b.columns(src, g)
-	b.mm.Sgemm(false, true, g.Cout, kk, p, 1, dy, p, col, p, 1, dw, kk)
-	if dsrc == nil {
+	if blocked(g) {
+		b.conv = convTask{g: g, back: true, dsrc: dsrc, dw: dw, dy: dy, src: src, w: w}
+		b.convBlocked(&b.conv)
 		return
 	}
-	mustLen("ConvBackward dsrc", dsrc, g.InLen())
-	if direct(g) {
+	b.mm.Sgemm(false, true, g.Cout, g.Cin, p, 1, dy, p, src, p, 1, dw, g.Cin)
+	if dsrc != nil {
 		b.mm.Sgemm(true, false, g.Cin, p, g.Cout, 1, w, g.Cin, dy, p, 1, dsrc, p)
-		return
 	}
-	// The im2col matrix is no longer needed: reuse the scratch for dcol.
-	col = b.scratch(kk * p)
-	b.mm.Sgemm(true, false, kk, p, g.Cout, 1, w, kk, dy, p, 0, col, p)
-	b.col2im.set(dsrc, col, src, g)
-	if g.ReLU {
-		// The rectified input is no longer needed: its buffer collects the
-		// unmasked sums, so that the ReLU mask is applied once per element.
-		b.col2im.tmp = b.act[:g.InLen()]
-	}
-	b.pool.For(g.Cin, 1, &b.col2im)
 }
 
 // BatchNorm implements Backend.
@@ -433,7 +397,6 @@ func validRange(shift, w, stride, wo int) (x0, x1 int) {
 type col2imTask struct {
 	dsrc, col, src []float32
 	g              ConvGeom
-	tmp            []float32 // InLen scratch for same() under a ReLU
 }
 
 func (t *col2imTask) set(dsrc, col, src []float32, g ConvGeom) {
@@ -445,7 +408,7 @@ func (t *col2imTask) Do(lo, hi int) {
 	ho, wo := g.OutH(), g.OutW()
 	p := g.N * ho * wo
 	hw := g.H * g.W
-	if g.Stride == 1 && ho == g.H && wo == g.W && (!g.ReLU || t.tmp != nil) {
+	if g.Stride == 1 && ho == g.H && wo == g.W && !g.ReLU {
 		t.same(lo, hi)
 		return
 	}
@@ -500,18 +463,14 @@ func (t *col2imTask) Do(lo, hi int) {
 // same is Do for stride 1 and "same" padding, the mirror of
 // im2colTask.same: the entries of a column-matrix row that wrap around a
 // row edge are cleared (the matrix is scratch), then the row is added to
-// the shifted plane in one contiguous run. Under a ReLU the sums collect
-// in tmp and are masked once per element at the end.
+// the shifted plane in one contiguous run. The blocked convolution calls
+// it without a ReLU and masks the sums itself.
 func (t *col2imTask) same(lo, hi int) {
 	g := t.g
 	hw := g.H * g.W
 	p := g.N * hw
 	for ci := lo; ci < hi; ci++ {
 		acc := t.dsrc[ci*p : (ci+1)*p]
-		if g.ReLU {
-			acc = t.tmp[ci*p : (ci+1)*p]
-			clear(acc)
-		}
 		for kh := 0; kh < g.K; kh++ {
 			dy := kh - g.Pad
 			y0, y1 := max(0, -dy), min(g.H, g.H-dy)
@@ -545,14 +504,6 @@ func (t *col2imTask) same(lo, hi int) {
 						d[i] += v
 					}
 				}
-			}
-		}
-		if g.ReLU {
-			d := t.dsrc[ci*p : (ci+1)*p]
-			s := t.src[ci*p : (ci+1)*p]
-			d, s = d[:len(acc)], s[:len(acc)]
-			for i, v := range acc {
-				d[i] += math.Float32frombits(math.Float32bits(v) &^ notPositive(s[i]))
 			}
 		}
 	}
@@ -725,21 +676,6 @@ func (t *pool2BackTask) Do(lo, hi int) {
 				r1[2*x+1] += g
 			}
 		}
-	}
-}
-
-// reluTask rectifies whole channel planes [lo, hi).
-type reluTask struct {
-	dst, src []float32
-	plane    int
-}
-
-func (t *reluTask) Do(lo, hi int) {
-	src := t.src[lo*t.plane : hi*t.plane]
-	dst := t.dst[lo*t.plane : hi*t.plane]
-	dst = dst[:len(src)]
-	for i, v := range src {
-		dst[i] = relu(v)
 	}
 }
 

@@ -1,0 +1,17 @@
+//go:build !purego
+
+package nn
+
+import "golang.org/x/sys/cpu"
+
+// has512 says whether this CPU runs the AVX-512 kernels of the direct 3x3
+// convolution (conv3_amd64.s). The build tag purego leaves them out.
+var has512 = cpu.X86.HasAVX512F
+
+// convTile8x32 and wgradTile4x3 are in conv3_amd64.s.
+
+//go:noescape
+func convTile8x32(a, b, c *float32, ldc, cin, wp, lc int)
+
+//go:noescape
+func wgradTile4x3(y, x *float32, ldy, n int, out *float32)

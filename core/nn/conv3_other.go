@@ -1,0 +1,13 @@
+//go:build !amd64 || purego
+
+package nn
+
+const has512 = false
+
+func convTile8x32(a, b, c *float32, ldc, cin, wp, lc int) {
+	panic("nn: no AVX-512 kernel on this target")
+}
+
+func wgradTile4x3(y, x *float32, ldy, n int, out *float32) {
+	panic("nn: no AVX-512 kernel on this target")
+}
