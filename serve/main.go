@@ -30,6 +30,7 @@ func commands() []command {
 		{"groundtruth", "build the stand-alone ground-truth table (groundtruth build|report)", groundtruthCmd},
 		{"store", "check the native server's run store (store check [-store FILE])", storeCmd},
 		{"sweep", "run a grid of runs (samplers x seeds x spaces x overrides) on the queue's workers", sweepCmd},
+		{"nats", "run only the job queue (NATS JetStream) that web embeds", natsCmd},
 		{"worker", "take jobs from a NATS JetStream queue (sweep runs, ground-truth runs)", workerCmd},
 	}
 }

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"pada/serve/queue"
 )
@@ -17,6 +20,7 @@ import (
 // groundtruth build -nats`).
 type webNATS struct {
 	listen, dir, token, nkeys, cert, key *string
+	required                             bool // a taken port is an error, not a note
 }
 
 func webNATSFlags(fs *flag.FlagSet) webNATS {
@@ -55,7 +59,7 @@ func (n webNATS) start(logf func(string, ...any)) (stop func(), err error) {
 	}
 	srv, err := queue.Start(queue.ServerOptions{Dir: dir, Listen: *n.listen, Token: tok, NKeys: keys, TLSCert: *n.cert, TLSKey: *n.key})
 	if err != nil {
-		if errors.Is(err, queue.ErrAddrInUse) {
+		if errors.Is(err, queue.ErrAddrInUse) && !n.required {
 			logf("note: no job queue: %v", err)
 			return func() {}, nil
 		}
@@ -63,4 +67,40 @@ func (n webNATS) start(logf func(string, ...any)) (stop func(), err error) {
 	}
 	logf("job queue (NATS JetStream, files in %s) on %s: workers join with  go run ./serve worker -nats %s", dir, srv.URL(), srv.URL())
 	return srv.Close, nil
+}
+
+const natsUsage = `usage: go run ./serve nats [flags]
+
+nats runs only the job queue (the NATS JetStream server that ` + "`serve web`" + `
+embeds), for a machine that hands out work without serving the page:
+sweeps and ground-truth builds send their runs to it with -nats URL, and
+workers take them with  go run ./serve worker -nats URL .`
+
+func natsCmd(args []string) error {
+	fs := flag.NewFlagSet("nats", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), natsUsage+"\n\nflags:")
+		fs.PrintDefaults()
+	}
+	n := webNATSFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if *n.listen == "off" {
+		return errors.New("-nats-listen off: nothing to run")
+	}
+	n.required = true
+	logf := func(format string, a ...any) { fmt.Fprintf(os.Stderr, format+"\n", a...) }
+	stop, err := n.start(logf)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+	<-ctx.Done()
+	return nil
 }
