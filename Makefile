@@ -64,6 +64,8 @@ edge:
 	$(GO) run ./serve web -out $(EDGE)/site
 	@echo "edge: app.wasm $$(wc -c < $(EDGE)/build/app.wasm) bytes, $$(gzip -9 -c $(EDGE)/build/app.wasm | wc -c) gzipped (free-plan Worker limit: 3 MiB compressed)"
 
+WRANGLER = ./node_modules/.bin/wrangler
 edge-dev: edge
-	cd $(EDGE) && npx wrangler d1 execute pada-shares --local --file schema.sql
-	cd $(EDGE) && npx wrangler dev --ip 127.0.0.1 --port 8787
+	@test -x $(EDGE)/$(WRANGLER) || { echo "edge-dev: no wrangler in $(EDGE)/node_modules: run (cd $(EDGE) && npm ci)"; exit 1; }
+	cd $(EDGE) && $(WRANGLER) d1 execute pada-shares --local --file schema.sql
+	cd $(EDGE) && $(WRANGLER) dev --ip 127.0.0.1 --port 8787

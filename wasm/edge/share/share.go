@@ -5,6 +5,8 @@
 // this Handler over their own Store, so the two speak the same API byte
 // for byte.
 //
+//	GET    /api/shares        {"shares":true,"record_version":1,"max_bytes":N}: publishing is
+//	                          available here (a static host answers no JSON)
 //	POST   /api/shares        body: a run record, Content-Type application/json
 //	                          201 {"id","token","url","bytes"}, Location /api/shares/{id};
 //	                          400 names the field or byte offset, 413 too large,
@@ -75,6 +77,7 @@ type Handler struct {
 
 // Register adds the API's routes to mux.
 func (h *Handler) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /api/shares", h.info)
 	mux.HandleFunc("POST /api/shares", h.publish)
 	mux.HandleFunc("GET /api/shares/{id}", h.fetch)
 	mux.HandleFunc("DELETE /api/shares/{id}", h.delete)
@@ -103,6 +106,18 @@ func (h *Handler) now() time.Time {
 		return h.Now()
 	}
 	return time.Now()
+}
+
+// Info is the answer to GET /api/shares: what a page needs to know
+// before offering to publish.
+type Info struct {
+	Shares        bool `json:"shares"`
+	RecordVersion int  `json:"record_version"`
+	MaxBytes      int  `json:"max_bytes"`
+}
+
+func (h *Handler) info(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, Info{Shares: true, RecordVersion: run.RecordVersion, MaxBytes: run.MaxRecordBytes})
 }
 
 func (h *Handler) publish(w http.ResponseWriter, r *http.Request) {

@@ -212,6 +212,15 @@ func Check(t *testing.T, c *Client, limit int) Timing {
 	var pubs, fetches []time.Duration
 	stored := 0
 
+	t.Run("info", func(t *testing.T) {
+		a := c.Do(t, "GET", "/api/shares", "", nil)
+		want(t, "info", a, http.StatusOK)
+		var in share.Info
+		if err := json.Unmarshal(a.Body, &in); err != nil || in != (share.Info{Shares: true, RecordVersion: run.RecordVersion, MaxBytes: run.MaxRecordBytes}) {
+			t.Fatalf("GET /api/shares: %s (%v)", a.Body, err)
+		}
+	})
+
 	t.Run("round trip", func(t *testing.T) {
 		for range 3 {
 			p, a := c.Publish(t, r)
