@@ -534,22 +534,74 @@ type bnTask struct {
 func (t *bnTask) Do(lo, hi int) {
 	for c := lo; c < hi; c++ {
 		row := t.x[c*t.p : (c+1)*t.p]
-		var s float64
-		for _, v := range row {
-			s += float64(v)
-		}
-		m := s / float64(t.p)
-		var ss float64
-		for _, v := range row {
-			d := float64(v) - m
-			ss += d * d
-		}
-		is := 1 / math.Sqrt(ss/float64(t.p)+Eps)
+		m := sum64(row) / float64(t.p)
+		is := 1 / math.Sqrt(sqDev64(row, m)/float64(t.p)+Eps)
 		t.mean[c], t.invstd[c] = float32(m), float32(is)
-		mf, isf := float32(m), float32(is)
-		for i, v := range row {
-			row[i] = (v - mf) * isf
-		}
+		normalize(row, float32(m), float32(is))
+	}
+}
+
+// sum64 is the sum of x in float64, over four interleaved partial sums so
+// that the additions do not wait on each other.
+func sum64(x []float32) float64 {
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		v := x[i : i+4 : i+4]
+		s0 += float64(v[0])
+		s1 += float64(v[1])
+		s2 += float64(v[2])
+		s3 += float64(v[3])
+	}
+	for ; i < len(x); i++ {
+		s0 += float64(x[i])
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// sqDev64 is the sum of (x - m)² in float64, like sum64.
+func sqDev64(x []float32, m float64) float64 {
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		v := x[i : i+4 : i+4]
+		d0, d1, d2, d3 := float64(v[0])-m, float64(v[1])-m, float64(v[2])-m, float64(v[3])-m
+		s0 += d0 * d0
+		s1 += d1 * d1
+		s2 += d2 * d2
+		s3 += d3 * d3
+	}
+	for ; i < len(x); i++ {
+		d := float64(x[i]) - m
+		s0 += d * d
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// dot64 is the sum of x·y in float64, like sum64; it also returns the
+// sum of x.
+func dot64(x, y []float32) (sx, sxy float64) {
+	y = y[:len(x)]
+	var a0, a1, b0, b1 float64
+	i := 0
+	for ; i+2 <= len(x); i += 2 {
+		v, w := x[i:i+2:i+2], y[i:i+2:i+2]
+		a0 += float64(v[0])
+		a1 += float64(v[1])
+		b0 += float64(v[0]) * float64(w[0])
+		b1 += float64(v[1]) * float64(w[1])
+	}
+	for ; i < len(x); i++ {
+		a0 += float64(x[i])
+		b0 += float64(x[i]) * float64(y[i])
+	}
+	return a0 + a1, b0 + b1
+}
+
+// normalize sets x = (x - m) * is.
+func normalize(x []float32, m, is float32) {
+	for i, v := range x {
+		x[i] = (v - m) * is
 	}
 }
 
@@ -562,20 +614,16 @@ func (t *bnBackTask) Do(lo, hi int) {
 	for c := lo; c < hi; c++ {
 		dy := t.dy[c*t.p : (c+1)*t.p]
 		xh := t.xhat[c*t.p : (c+1)*t.p]
-		xh = xh[:len(dy)]
-		var sdy, sdyx float64
-		for i, v := range dy {
-			sdy += float64(v)
-			sdyx += float64(v) * float64(xh[i])
-		}
-		mdy := float32(sdy / float64(t.p))
-		mdyx := float32(sdyx / float64(t.p))
-		is := t.invstd[c]
-		dx := t.dx[c*t.p : (c+1)*t.p]
-		dx = dx[:len(dy)]
-		for i, v := range dy {
-			dx[i] = is * (v - mdy - xh[i]*mdyx)
-		}
+		sdy, sdyx := dot64(dy, xh)
+		bnGrad(t.dx[c*t.p:(c+1)*t.p], dy, xh, t.invstd[c], float32(sdy/float64(t.p)), float32(sdyx/float64(t.p)))
+	}
+}
+
+// bnGrad sets dx = is * (dy - mdy - xh*mdyx).
+func bnGrad(dx, dy, xh []float32, is, mdy, mdyx float32) {
+	dx, xh = dx[:len(dy)], xh[:len(dy)]
+	for i, v := range dy {
+		dx[i] = is * (v - mdy - xh[i]*mdyx)
 	}
 }
 
@@ -586,6 +634,46 @@ type pool3Task struct {
 }
 
 func (t *pool3Task) Do(lo, hi int) {
+	h, w := t.h, t.w
+	if w > maxPoolW {
+		t.slow(lo, hi)
+		return
+	}
+	var cs [maxPoolW + 2]float32 // column sums, zero at both ends
+	for pl := lo; pl < hi; pl++ {
+		s := t.src[pl*h*w : (pl+1)*h*w]
+		d := t.dst[pl*h*w : (pl+1)*h*w]
+		for y := 0; y < h; y++ {
+			y0, y1 := max(y-1, 0), min(y+1, h-1)
+			colSums(cs[1:w+1], s, w, y0, y1)
+			ry := y1 - y0 + 1
+			row := d[y*w : (y+1)*w]
+			for x := range row {
+				cx := 3
+				if x == 0 || x == w-1 {
+					cx = min(w, 2)
+				}
+				row[x] += (cs[x] + cs[x+1] + cs[x+2]) / float32(ry*cx)
+			}
+		}
+	}
+}
+
+// maxPoolW is the widest plane the 3x3 pools handle with column sums on
+// the stack; wider ones take the direct loops.
+const maxPoolW = 64
+
+// colSums sets cs[x] to the sum of rows [y0, y1] of column x of the
+// plane s (width w).
+func colSums(cs, s []float32, w, y0, y1 int) {
+	copy(cs, s[y0*w:y0*w+w])
+	for y := y0 + 1; y <= y1; y++ {
+		addTo(cs, s[y*w:y*w+w])
+	}
+}
+
+// slow is Do for planes wider than maxPoolW.
+func (t *pool3Task) slow(lo, hi int) {
 	h, w := t.h, t.w
 	for pl := lo; pl < hi; pl++ {
 		s := t.src[pl*h*w : (pl+1)*h*w]
@@ -611,7 +699,57 @@ type pool3BackTask struct {
 	h, w       int
 }
 
+// Do spreads each output gradient, divided by its window's size, over
+// its window: input pixel (y, x) collects the scaled gradients of the
+// outputs around it, a 3x3 sum like the forward pool's.
 func (t *pool3BackTask) Do(lo, hi int) {
+	h, w := t.h, t.w
+	if w > maxPoolW {
+		t.slow(lo, hi)
+		return
+	}
+	var cs [maxPoolW + 2]float32
+	var inv [maxPoolW]float32 // 1 / (window width) of each output column
+	for x := 0; x < w; x++ {
+		cx := 3
+		if x == 0 || x == w-1 {
+			cx = min(w, 2)
+		}
+		inv[x] = 1 / float32(cx)
+	}
+	for pl := lo; pl < hi; pl++ {
+		ds := t.dsrc[pl*h*w : (pl+1)*h*w]
+		dd := t.ddst[pl*h*w : (pl+1)*h*w]
+		for y := 0; y < h; y++ {
+			// Column sums of the outputs whose window holds row y, each
+			// divided by its window's height, then by its width.
+			c := cs[1 : w+1]
+			clear(c)
+			for yy := max(y-1, 0); yy <= min(y+1, h-1); yy++ {
+				ry := min(yy+1, h-1) - max(yy-1, 0) + 1
+				addScaled(c, dd[yy*w:yy*w+w], 1/float32(ry))
+			}
+			for x := range c {
+				c[x] *= inv[x]
+			}
+			row := ds[y*w : (y+1)*w]
+			for x := range row {
+				row[x] += cs[x] + cs[x+1] + cs[x+2]
+			}
+		}
+	}
+}
+
+// addScaled sets dst += a*src.
+func addScaled(dst, src []float32, a float32) {
+	dst = dst[:len(src)]
+	for i, v := range src {
+		dst[i] += a * v
+	}
+}
+
+// slow is Do for planes wider than maxPoolW.
+func (t *pool3BackTask) slow(lo, hi int) {
 	h, w := t.h, t.w
 	for pl := lo; pl < hi; pl++ {
 		ds := t.dsrc[pl*h*w : (pl+1)*h*w]

@@ -297,3 +297,32 @@ func TestRelu(t *testing.T) {
 		}
 	}
 }
+
+// TestPool3ColumnSums checks the 3x3 pools' column-sum loops against the
+// direct loops they replace (used for planes wider than maxPoolW).
+func TestPool3ColumnSums(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	for _, s := range [][2]int{{1, 1}, {1, 5}, {5, 1}, {2, 2}, {7, 9}, {16, 16}, {3, maxPoolW}} {
+		h, w := s[0], s[1]
+		src := randVec(r, 3*h*w, false)
+		base := randVec(r, 3*h*w, false)
+		fast, slow := append([]float32(nil), base...), append([]float32(nil), base...)
+		f := pool3Task{dst: fast, src: src, h: h, w: w}
+		f.Do(0, 3)
+		sl := pool3Task{dst: slow, src: src, h: h, w: w}
+		sl.slow(0, 3)
+		fastB, slowB := append([]float32(nil), base...), append([]float32(nil), base...)
+		fb := pool3BackTask{dsrc: fastB, ddst: src, h: h, w: w}
+		fb.Do(0, 3)
+		sb := pool3BackTask{dsrc: slowB, ddst: src, h: h, w: w}
+		sb.slow(0, 3)
+		for i := range fast {
+			if math.Abs(float64(fast[i]-slow[i])) > 1e-6*(1+math.Abs(float64(slow[i]))) {
+				t.Fatalf("%dx%d: pool[%d] = %v, direct loops give %v", h, w, i, fast[i], slow[i])
+			}
+			if math.Abs(float64(fastB[i]-slowB[i])) > 1e-6*(1+math.Abs(float64(slowB[i]))) {
+				t.Fatalf("%dx%d: pool gradient[%d] = %v, direct loops give %v", h, w, i, fastB[i], slowB[i])
+			}
+		}
+	}
+}
