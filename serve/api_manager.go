@@ -151,6 +151,7 @@ func (m *manager) startLocked(r *runner) {
 		defer m.wg.Done()
 		r.loop()
 		m.finished(r)
+		close(r.exited)
 	}()
 }
 
@@ -198,7 +199,16 @@ func (m *manager) resume(id string) (store.State, error) { return m.resumeRun(id
 // resumeRun is resume; auto marks a resume the server makes on its own.
 func (m *manager) resumeRun(id string, auto bool) (store.State, error) {
 	if r := m.lookup(id); r != nil {
-		return r.request(wantRun)
+		if r.snapshotState().Live() {
+			return r.request(wantRun)
+		}
+		// Stopped or interrupted a moment ago: the runner is on its way
+		// out; wait for it so that the resume starts a new one.
+		select {
+		case <-r.exited:
+		case <-time.After(10 * time.Second):
+			return "", fmt.Errorf("%w: run %s is still winding down; try again", errConflict, id)
+		}
 	}
 	r, err := m.admit(func() (*runner, error) {
 		rec, err := m.st.Get(id)

@@ -50,6 +50,8 @@ type runner struct {
 
 	want atomic.Int32
 	wake chan struct{} // a paused runner waits here; capacity 1
+	// exited is closed when the runner's goroutine has left the manager.
+	exited chan struct{}
 
 	mu      sync.Mutex
 	state   store.State
@@ -71,7 +73,7 @@ type runner struct {
 }
 
 func newRunner(m *manager, rec store.Run, resume bool) *runner {
-	return &runner{m: m, id: rec.ID, cfg: rec.Config, resume: resume, mem: rec.Config.Estimate().Total, wake: make(chan struct{}, 1),
+	return &runner{m: m, id: rec.ID, cfg: rec.Config, resume: resume, mem: rec.Config.Estimate().Total, wake: make(chan struct{}, 1), exited: make(chan struct{}),
 		state: rec.State, stored: rec.Events, changed: make(chan struct{}),
 		epochs: rec.EpochsDone}
 }
@@ -288,10 +290,10 @@ func (r *runner) load() (*runInputs, store.State, error) {
 		in  *runInputs
 		err error
 	}
+	// Not in the manager's WaitGroup: shutdown does not wait for a
+	// loader that the runner has abandoned.
 	done := make(chan result, 1)
-	r.m.wg.Add(1)
 	go func() {
-		defer r.m.wg.Done()
 		defer func() {
 			if p := recover(); p != nil {
 				id := logInternal(r.m.opt.logf, fmt.Sprintf("run %s loading: %v", r.id, p), debug.Stack())

@@ -329,7 +329,7 @@ func rankingRows(b []byte) ([]rankRow, error) {
 		return nil, fmt.Errorf("stored ranking: %w", err)
 	}
 	for i, rc := range recs {
-		if i == 0 || len(rc) != 3 {
+		if i == 0 || len(rc) < 3 { // arch, predicted, truth, then proxies
 			continue
 		}
 		row := rankRow{Arch: rc[0]}

@@ -268,6 +268,9 @@ func (w *worker) advance() bool {
 	return more
 }
 
+// tabBudget is the most memory a run in a tab may need (run.Estimate).
+const tabBudget = 1536 << 20
+
 // start builds the session; field names the config field at fault.
 func (w *worker) start(c command) (field string, err error) {
 	cfg, err := run.ParseConfig(strings.NewReader(c.config))
@@ -280,6 +283,16 @@ func (w *worker) start(c command) (field string, err error) {
 	}
 	if cfg.Data.Name != "fashion16" && cfg.Data.Name != "synthetic" {
 		return "data.name", fmt.Errorf("data.name %q: the browser has only fashion16 and synthetic", cfg.Data.Name)
+	}
+	// A tab's wasm heap is 32-bit and a browser gives one tab less than
+	// that: refuse what it cannot hold, naming the field, before
+	// allocating any of it.
+	if err := cfg.CheckBudget(tabBudget); err != nil {
+		var fe *run.FieldError
+		if errors.As(err, &fe) {
+			return fe.Field, fmt.Errorf("%w (what one browser tab can hold; the native server takes more)", err)
+		}
+		return "config", err
 	}
 	var trainFile, evalFile *data.Set
 	if cfg.Data.Name == "synthetic" {
