@@ -38,6 +38,10 @@ type convScratch struct {
 	col []float32 // the block's im2col matrix, then its gradient
 	din []float32 // the gradient for in, before the ReLU mask
 	dw  []float32 // this share's weight gradient (shares after the first)
+
+	// The layouts in and din were last zeroed for on the direct 3x3 path;
+	// the im2col path overwrites them (zero values).
+	inKey, dinKey padKey
 }
 
 func grow(buf *[]float32, n int) []float32 {
@@ -116,6 +120,7 @@ func (t *convTask) columns(sc *convScratch, b0, b1 int) (in, col []float32, sg C
 	g := t.g
 	nb, hw := b1-b0, g.H*g.W
 	in = grow(&sc.in, g.Cin*nb*hw)
+	sc.inKey = padKey{}
 	for ci := 0; ci < g.Cin; ci++ {
 		src := t.src[(ci*g.N+b0)*hw : (ci*g.N+b1)*hw]
 		dst := in[ci*nb*hw : (ci+1)*nb*hw]
@@ -160,6 +165,7 @@ func (t *convTask) backward(sc *convScratch, dw, in, col []float32, sg ConvGeom,
 	}
 	hw, nb := g.H*g.W, sg.N
 	din := grow(&sc.din, g.Cin*nb*hw)
+	sc.dinKey = padKey{}
 	if direct(sg) {
 		gemm.Sgemm(true, false, g.Cin, pb, g.Cout, 1, t.w, g.Cin, dy, p, 0, din, pb)
 	} else {

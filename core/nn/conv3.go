@@ -59,25 +59,34 @@ func conv3Images(g ConvGeom) int {
 	return max(1, conv3Floats/per)
 }
 
+// padKey names the layout a buffer of padded planes was last zeroed for:
+// the padding of planes of the same layout is still zero, since only the
+// pixels are written.
+type padKey struct {
+	l pad3
+	c int
+}
+
 // padPlanes copies channels [0, c) of images [b0, b0+nb) of x (CNHW, n
-// images) into planes of layout l in dst, zeroing the padding, and
-// rectifies them if relu.
-func padPlanes(dst, x []float32, l pad3, c, n, h, w, b0, nb int, relu bool) {
-	clear(dst[:c*l.lc])
+// images) into planes of layout l in dst, zeroing the padding unless
+// *key says it is, and rectifies them if relu.
+func padPlanes(dst, x []float32, key *padKey, l pad3, c, n, h, w, b0, nb int, relu bool) {
+	if k := (padKey{l, c}); *key != k {
+		clear(dst[:c*l.lc])
+		*key = k
+	}
 	hw := h * w
 	for ci := 0; ci < c; ci++ {
 		plane := dst[ci*l.lc : (ci+1)*l.lc]
 		for i := 0; i < nb; i++ {
 			src := x[(ci*n+b0+i)*hw : (ci*n+b0+i+1)*hw]
 			for y := 0; y < h; y++ {
-				d := plane[l.o+(i*l.row+y)*l.wp:]
-				if relu {
-					reluCopy(d[:w], src[y*w:(y+1)*w])
-				} else {
-					copy(d[:w], src[y*w:(y+1)*w])
-				}
+				copy(plane[l.o+(i*l.row+y)*l.wp:][:w], src[y*w:(y+1)*w])
 			}
 		}
+	}
+	if relu {
+		reluPlanes(&dst[0], c*l.lc)
 	}
 }
 
@@ -126,7 +135,7 @@ func (t *convTask) forward3(sc *convScratch, b0, b1 int) {
 	nb := b1 - b0
 	l := newPad3(g, nb)
 	xp := grow(&sc.in, g.Cin*l.lc)
-	padPlanes(xp, t.src, l, g.Cin, g.N, g.H, g.W, b0, nb, g.ReLU)
+	padPlanes(xp, t.src, &sc.inKey, l, g.Cin, g.N, g.H, g.W, b0, nb, g.ReLU)
 	out := grow(&sc.col, g.Cout*l.lr)
 	conv3Product(out, t.packed, xp, l, g.Cout, g.Cin)
 	hw := g.H * g.W
@@ -152,9 +161,9 @@ func (t *convTask) backward3(sc *convScratch, dw []float32, b0, b1 int) {
 	nb := b1 - b0
 	l := newPad3(g, nb)
 	xp := grow(&sc.in, g.Cin*l.lc)
-	padPlanes(xp, t.src, l, g.Cin, g.N, g.H, g.W, b0, nb, g.ReLU)
+	padPlanes(xp, t.src, &sc.inKey, l, g.Cin, g.N, g.H, g.W, b0, nb, g.ReLU)
 	yp := grow(&sc.din, g.Cout*l.lc)
-	padPlanes(yp, t.dy, l, g.Cout, g.N, g.H, g.W, b0, nb, false)
+	padPlanes(yp, t.dy, &sc.dinKey, l, g.Cout, g.N, g.H, g.W, b0, nb, false)
 
 	// dw[co, ci, kh, kw] += sum_j dy[co, j] x[ci, j + (kh-1)*wp + kw-1],
 	// over the padded positions j, where dy is zero outside the images.
@@ -182,17 +191,15 @@ func (t *convTask) backward3(sc *convScratch, dw []float32, b0, b1 int) {
 	hw := g.H * g.W
 	for ci := 0; ci < g.Cin; ci++ {
 		o := out[ci*l.lr : (ci+1)*l.lr]
+		if g.ReLU {
+			// xp holds the rectified input, positive exactly where the
+			// input is.
+			maskPositive(&o[0], &xp[ci*l.lc+l.o], l.lr)
+		}
 		for i := 0; i < nb; i++ {
-			off := (ci*g.N + b0 + i) * hw
-			d, s := t.dsrc[off:off+hw], t.src[off:off+hw]
+			d := t.dsrc[(ci*g.N+b0+i)*hw : (ci*g.N+b0+i+1)*hw]
 			for y := 0; y < g.H; y++ {
-				r := o[(i*l.row+y)*l.wp:]
-				dr := d[y*g.W : (y+1)*g.W]
-				if g.ReLU {
-					addMasked(dr, r[:g.W], s[y*g.W:(y+1)*g.W])
-				} else {
-					addTo(dr, r[:g.W])
-				}
+				addTo(d[y*g.W:(y+1)*g.W], o[(i*l.row+y)*l.wp:][:g.W])
 			}
 		}
 	}

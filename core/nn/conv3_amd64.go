@@ -15,3 +15,9 @@ func convTile8x32(a, b, c *float32, ldc, cin, wp, lc int)
 
 //go:noescape
 func wgradTile4x3(y, x *float32, ldy, n int, out *float32)
+
+//go:noescape
+func reluPlanes(x *float32, n int)
+
+//go:noescape
+func maskPositive(x, m *float32, n int)

@@ -185,3 +185,49 @@ loop:
 	VMOVUPS Z11, 704(DX)
 	VZEROUPPER
 	RET
+
+// func reluPlanes(x *float32, n int)
+//
+// x[i] = 0 where x[i] <= 0 (or -0), as relu does, for i < n, a positive
+// multiple of 16. Comparing the bits as signed integers with zero keeps
+// exactly the positive values (and NaNs with the sign bit clear).
+TEXT ·reluPlanes(SB), NOSPLIT, $0-16
+	MOVQ x+0(FP), DI
+	MOVQ n+8(FP), CX
+	SHRQ $4, CX
+	VPXORD Z31, Z31, Z31
+
+reluLoop:
+	VMOVUPS (DI), Z0
+	VPCMPGTD Z31, Z0, K1
+	VMOVDQU32.Z Z0, K1, Z1
+	VMOVUPS Z1, (DI)
+	ADDQ $64, DI
+	DECQ CX
+	JNZ  reluLoop
+	VZEROUPPER
+	RET
+
+// func maskPositive(x, m *float32, n int)
+//
+// x[i] = 0 where m[i] <= 0 (or -0), for i < n, a positive multiple of 16:
+// the gradient through a ReLU whose output was m.
+TEXT ·maskPositive(SB), NOSPLIT, $0-24
+	MOVQ x+0(FP), DI
+	MOVQ m+8(FP), SI
+	MOVQ n+16(FP), CX
+	SHRQ $4, CX
+	VPXORD Z31, Z31, Z31
+
+maskLoop:
+	VMOVUPS (SI), Z0
+	VPCMPGTD Z31, Z0, K1
+	VMOVUPS (DI), Z1
+	VMOVDQU32.Z Z1, K1, Z2
+	VMOVUPS Z2, (DI)
+	ADDQ $64, DI
+	ADDQ $64, SI
+	DECQ CX
+	JNZ  maskLoop
+	VZEROUPPER
+	RET

@@ -11,3 +11,7 @@ func convTile8x32(a, b, c *float32, ldc, cin, wp, lc int) {
 func wgradTile4x3(y, x *float32, ldy, n int, out *float32) {
 	panic("nn: no AVX-512 kernel on this target")
 }
+
+func reluPlanes(x *float32, n int) { panic("nn: no AVX-512 kernel on this target") }
+
+func maskPositive(x, m *float32, n int) { panic("nn: no AVX-512 kernel on this target") }
