@@ -276,3 +276,33 @@ func ExampleDecodeRecord() {
 	// record: runs.label (byte 62): want string, got number
 	// record: version 9 is not supported; this build reads version 1
 }
+
+// FuzzDecodeRecord: no input panics, and whatever is accepted is valid
+// and comes back equal through its own encoding.
+func FuzzDecodeRecord(f *testing.F) {
+	good, _ := json.Marshal(tinyRace(f))
+	f.Add(good)
+	f.Add([]byte(`{"version":1,"space":"nb201","code":"","runs":[]}`))
+	f.Add([]byte(`{"version":2}`))
+	f.Add(good[:len(good)/3])
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r, err := run.DecodeRecord(b)
+		if err != nil {
+			return
+		}
+		if err := r.Validate(); err != nil {
+			t.Fatalf("accepted but invalid: %v", err)
+		}
+		b2, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r2, err := run.DecodeRecord(b2)
+		if err != nil && !errors.Is(err, run.ErrRecordTooLarge) {
+			t.Fatalf("re-encoded record refused: %v", err)
+		}
+		if err == nil && !reflect.DeepEqual(r, r2) {
+			t.Fatal("the record changed through its own encoding")
+		}
+	})
+}

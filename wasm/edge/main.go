@@ -17,6 +17,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -153,7 +154,8 @@ func (s d1Store) Delete(ctx context.Context, id string) error {
 }
 
 // d1Limiter counts publications per client in fixed windows in the
-// publish_limits table: one row per client, rewritten per publication.
+// publish_limits table: one row per client, rewritten per publication,
+// and the rows of past windows deleted about once in 64 publications.
 // D1 is one database, so every edge location sees the same count.
 type d1Limiter struct {
 	db     *sql.DB
@@ -169,6 +171,13 @@ func (l d1Limiter) Allow(ctx context.Context, client string, now time.Time) (tim
 		RETURNING n`, client, win).Scan(&n)
 	if err != nil {
 		return 0, err
+	}
+	if rand.IntN(64) == 0 {
+		// Now and then, forget the clients of past windows, so that the
+		// table holds about the clients of the last hour, not of all time.
+		if _, err := l.db.ExecContext(ctx, `DELETE FROM publish_limits WHERE win < ?1`, win); err != nil {
+			return 0, err
+		}
 	}
 	if n <= l.n {
 		return 0, nil
