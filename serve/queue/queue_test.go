@@ -2,9 +2,17 @@ package queue
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"math/big"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -280,5 +288,44 @@ func TestCredentials(t *testing.T) {
 	connect(t, s.URL(), Options{Creds: Creds{NKeySeed: good}})
 	if _, err := Start(ServerOptions{Dir: t.TempDir(), NKeys: []string{"not-a-key"}}); err == nil || !strings.Contains(err.Error(), "public key") {
 		t.Errorf("bad NKey: %v", err)
+	}
+}
+
+// TestTLS: a server with a certificate takes a client that trusts its
+// authority over tls://, and refuses one that does not.
+func TestTLS(t *testing.T) {
+	dir := t.TempDir()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	os.WriteFile(cert, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600)
+	s := startServer(t, ServerOptions{TLSCert: cert, TLSKey: keyFile})
+	if !strings.HasPrefix(s.URL(), "tls://") {
+		t.Fatalf("URL %s", s.URL())
+	}
+	q := connect(t, s.URL(), Options{Creds: Creds{CAFile: cert}})
+	if err := q.Submit(context.Background(), Job{ID: "j", Batch: "tls", Kind: "k"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Connect(context.Background(), s.URL(), Options{}); err == nil {
+		t.Error("a client that does not trust the certificate connected")
+	}
+	if _, err := Start(ServerOptions{Dir: t.TempDir(), Listen: "127.0.0.1:0", TLSCert: cert}); err == nil {
+		t.Error("a certificate without its key was taken")
 	}
 }
