@@ -485,6 +485,7 @@ type Stats struct {
 	Min, Max, Mean, SD float64 // of the row accuracies (the mean over seeds)
 	Seconds            float64 // total training time
 	Runs               int     // trained (architecture, seed) pairs
+	BySeeds            []int   // BySeeds[k]: rows with k seeds trained
 
 	// LearntMin, LearntMean and LearntSD leave out the rows at chance,
 	// whose distance from the rest says nothing about the others' spread.
@@ -520,6 +521,28 @@ func (n Noise) SeedTau(k int) float64 { return 2 / math.Pi * math.Asin(n.reliabi
 // against rows of k seeds.
 func (n Noise) Ceiling(k int) float64 { return 2 / math.Pi * math.Asin(math.Sqrt(n.reliability(k))) }
 
+// CeilingRows is Ceiling for a table whose rows are means of different
+// numbers of seeds: rows[k] rows of k seeds. With the seed noise's share
+// of one seed's variance (1-R)/R, a row of k seeds carries 1/k of it, so
+// the table as a whole correlates with the expected accuracies as a
+// table of rows with the mean of 1/k noise; for rows of one k it is
+// Ceiling(k).
+func (n Noise) CeilingRows(rows []int) float64 {
+	var inv float64
+	total := 0
+	for k, c := range rows {
+		if k > 0 && c > 0 {
+			inv += float64(c) / float64(k)
+			total += c
+		}
+	}
+	if total == 0 {
+		return math.NaN()
+	}
+	rel := 1 / (1 + (1-n.R)/n.R*inv/float64(total))
+	return 2 / math.Pi * math.Asin(math.Sqrt(rel))
+}
+
 // SeedsFor is the number of seeds per row whose means reach a
 // seed-to-seed tau of at least tau (0 if none up to 1,000 do).
 func (n Noise) SeedsFor(tau float64) int {
@@ -543,11 +566,17 @@ func Summarize(t *Table, classes int) Stats {
 		sum += r.Acc
 		sq += r.Acc * r.Acc
 		s.Seconds += r.Seconds
+		k := 0
 		for _, v := range r.Seeds {
 			if !math.IsNaN(v) {
 				s.Runs++
+				k++
 			}
 		}
+		for len(s.BySeeds) <= k {
+			s.BySeeds = append(s.BySeeds, 0)
+		}
+		s.BySeeds[k]++
 		atChance := r.Acc <= chance+0.5
 		if atChance {
 			s.Chance++
@@ -620,6 +649,15 @@ func (s Stats) String() string {
 			fmt.Fprintf(&b, "  without the rows at chance: min %.2f, mean %.2f, std %.2f\n", s.LearntMin, s.LearntMean, s.LearntSD)
 		}
 	}
+	if len(s.BySeeds) > 2 || len(s.BySeeds) == 2 && s.BySeeds[1] != s.Rows {
+		var parts []string
+		for k, c := range s.BySeeds {
+			if k > 0 && c > 0 {
+				parts = append(parts, fmt.Sprintf("%d with %d", c, k))
+			}
+		}
+		fmt.Fprintf(&b, "rows by seeds trained: %s\n", strings.Join(parts, ", "))
+	}
 	fmt.Fprintf(&b, "doubly trained rows: %d\n", s.Doubly)
 	if s.Doubly >= 2 {
 		fmt.Fprintf(&b, "seed-to-seed Kendall tau-b %.4f, Spearman rho %.4f; %.4f without the rows at chance\n", s.Tau, s.Rho, s.TauLearnt)
@@ -629,7 +667,8 @@ func (s Stats) String() string {
 		n := s.Noise()
 		fmt.Fprintf(&b, "noise model (seed-to-seed correlation %.2f): seed-to-seed Kendall tau %.2f with means of 2 seeds per row, %.2f of 3; 0.8 needs means of %d\n",
 			n.R, n.SeedTau(2), n.SeedTau(3), n.SeedsFor(0.8))
-		fmt.Fprintf(&b, "  best Kendall tau a perfect predictor can score: %.2f against 1-seed rows, %.2f against means of 2\n", n.Ceiling(1), n.Ceiling(2))
+		fmt.Fprintf(&b, "  best Kendall tau a perfect predictor can score: %.2f against 1-seed rows, %.2f against means of 2, %.2f of 3; %.2f against this table's rows\n",
+			n.Ceiling(1), n.Ceiling(2), n.Ceiling(3), n.CeilingRows(s.BySeeds))
 	}
 	return b.String()
 }

@@ -400,6 +400,10 @@ func TestNoise(t *testing.T) {
 		// k/(k+1) >= sin(0.4 pi) = 0.9511 first at k = 20.
 		{"SeedsFor(0.8)", float64(n.SeedsFor(0.8)), 20},
 		{"SeedsFor(1)", float64(n.SeedsFor(1)), 0},
+		{"CeilingRows(3-seed rows)", n.CeilingRows([]int{0, 0, 0, 5}), n.Ceiling(3)},
+		// Noise share (1-R)/R = 1; two rows of 1 seed and two of 3 carry
+		// a mean 2/3 of it: reliability 1/(1+2/3) = 0.6.
+		{"CeilingRows(mixed)", n.CeilingRows([]int{0, 2, 0, 2}), 2 / math.Pi * math.Asin(math.Sqrt(0.6))},
 	}
 	for _, c := range cases {
 		if math.Abs(c.got-c.want) > 1e-12 {
@@ -460,6 +464,9 @@ func TestGrowBySeed(t *testing.T) {
 	var grown bytes.Buffer
 	if err := groundtruth.WriteTable(&grown, have); err != nil {
 		t.Fatal(err)
+	}
+	if st := groundtruth.Summarize(have, 10); !slices.Equal(st.BySeeds, []int{0, 0, 0, 6}) || !strings.Contains(st.String(), "rows by seeds trained: 6 with 3") {
+		t.Errorf("BySeeds %v; report:\n%s", st.BySeeds, st)
 	}
 	got := rowsByKey(readTable(t, grown.Bytes()))
 	if !maps.Equal(got, want) {
