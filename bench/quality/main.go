@@ -296,6 +296,7 @@ func variance(runs []*runDir) {
 		}
 		var tw, tu, tun, tdr, tsh float64
 		var tn int
+		var rw, ru []float64 // per run and epoch: weighted and unweighted over uniform
 		for e := range E {
 			var w, u, un, dr, sh float64
 			n := 0
@@ -307,6 +308,9 @@ func variance(runs []*runDir) {
 				w, u, un, dr = w+g.Weighted, u+g.Unweighted, un+g.Uniform, dr+r.epochs[e].DriftPerParam
 				sh += g.Seconds / r.epochs[e].Seconds
 				n++
+				if e > 0 && g.Uniform > 0 { // epoch 0 ends with uniform distributions
+					rw, ru = append(rw, g.Weighted/g.Uniform), append(ru, g.Unweighted/g.Uniform)
+				}
 			}
 			if n == 0 {
 				continue
@@ -318,7 +322,30 @@ func variance(runs []*runDir) {
 		if tn > 0 {
 			k := 1e6 / float64(tn)
 			fmt.Printf("| %s | all | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.0f%% |\n", s, tw*k, tu*k, tun*k, tw/tun, tu/tun, tdr*k, 100*tsh/float64(tn))
+			fmt.Printf("| %s | epochs 1+, median of the per-epoch ratios (share below 1) | | | | %.2f (%.0f%%) | %.2f (%.0f%%) | | |\n", s, median(rw), below1(rw), median(ru), below1(ru))
 		}
 	}
 	fmt.Println()
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return math.NaN()
+	}
+	c := append([]float64(nil), v...)
+	sort.Float64s(c)
+	if len(c)%2 == 1 {
+		return c[len(c)/2]
+	}
+	return (c[len(c)/2-1] + c[len(c)/2]) / 2
+}
+
+func below1(v []float64) float64 {
+	n := 0
+	for _, x := range v {
+		if x < 1 {
+			n++
+		}
+	}
+	return 100 * float64(n) / float64(max(len(v), 1))
 }
