@@ -43,6 +43,8 @@ function gemmImports(mem) {
     },
     sgemm: (tA, tB, m, n, kk, alpha, a, lda, b, ldb, beta, c, ldc, ws, wsLen) =>
       k.sgemm(tA, tB, m, n, kk, alpha, a, lda, b, ldb, beta, c, ldc, ws, wsLen),
+    im2col: (col, src, n, h, w, kk, pad) => k.im2col(col, src, n, h, w, kk, pad),
+    col2im: (acc, col, n, h, w, kk, pad) => k.col2im(acc, col, n, h, w, kk, pad),
   };
 }
 

@@ -65,3 +65,28 @@ func simdSgemm(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b 
 		unsafe.Pointer(&a[0]), int32(lda), unsafe.Pointer(&b[0]), int32(ldb), beta,
 		unsafe.Pointer(&c[0]), int32(ldc), unsafe.Pointer(&simdWS[0]), int32(len(simdWS)))
 }
+
+// simdIm2col and simdCol2im are the module's im2col and col2im: Im2colSame
+// and Col2imSame on one channel, for n*h*w > 0.
+//
+//go:wasmimport gemm im2col
+func simdIm2col(col, src unsafe.Pointer, n, h, w, k, pad int32)
+
+//go:wasmimport gemm col2im
+func simdCol2im(acc, col unsafe.Pointer, n, h, w, k, pad int32)
+
+func im2colSame(col, src []float32, n, h, w, k, pad int) {
+	if !simdOn {
+		im2colSameGo(col, src, n, h, w, k, pad)
+		return
+	}
+	simdIm2col(unsafe.Pointer(&col[0]), unsafe.Pointer(&src[0]), int32(n), int32(h), int32(w), int32(k), int32(pad))
+}
+
+func col2imSame(acc, col []float32, n, h, w, k, pad int) {
+	if !simdOn {
+		col2imSameGo(acc, col, n, h, w, k, pad)
+		return
+	}
+	simdCol2im(unsafe.Pointer(&acc[0]), unsafe.Pointer(&col[0]), int32(n), int32(h), int32(w), int32(k), int32(pad))
+}

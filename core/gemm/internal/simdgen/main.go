@@ -5,8 +5,8 @@
 //	go run ./internal/simdgen -out simd.wasm   (from core/gemm; go generate does this)
 //
 // The module imports the Go program's linear memory as env.mem and
-// exports sgemm, called from Go through //go:wasmimport (see
-// core/gemm/simd_js.go). It computes C = alpha*op(A)*op(B) + beta*C with
+// exports sgemm, im2col and col2im (conv.go), called from Go through
+// //go:wasmimport (see core/gemm/simd_js.go). It computes C = alpha*op(A)*op(B) + beta*C with
 // the same order of floating-point operations as the pure-Go kernel of
 // core/gemm, so its results are bit-identical: for every kc-block of k,
 // the products (alpha*a)*b are summed one step of k after another from
@@ -63,6 +63,13 @@ func Module() []byte {
 		}
 	}
 	m.add(sgemm(packNN, packNT, micros))
+	h := convHelpers{copy: m.add(vcopy()), zero: m.add(vzero()), add: m.add(vadd())}
+	im := convFn("im2col", false, h)
+	im.export = true
+	m.add(im)
+	col := convFn("col2im", true, h)
+	col.export = true
+	m.add(col)
 	return m.encode()
 }
 

@@ -1,0 +1,6 @@
+//go:build !js
+
+package gemm
+
+func im2colSame(col, src []float32, n, h, w, k, pad int) { im2colSameGo(col, src, n, h, w, k, pad) }
+func col2imSame(acc, col []float32, n, h, w, k, pad int) { col2imSameGo(acc, col, n, h, w, k, pad) }
