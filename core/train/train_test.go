@@ -124,11 +124,17 @@ func TestEventStream(t *testing.T) {
 			if e.Epoch.Data == nil {
 				t.Errorf("epoch %d: DA run without a data summary", e.Epoch.Epoch)
 			}
+			if e.Epoch.Drift != e.Epoch.GV || e.Epoch.GVFixed == nil || !(e.Epoch.GVFixed.Uniform > 0) {
+				t.Errorf("epoch %d: drift %v (gv %v), fixed-weight variance %+v", e.Epoch.Epoch, e.Epoch.Drift, e.Epoch.GV, e.Epoch.GVFixed)
+			}
 		case run.TypeStep:
 			steps++
 		case run.TypeRank:
 			ranks++
 		}
+	}
+	if d := ev[len(ev)-1].Done; d.TauCI == nil || !d.TauCI.Contains(d.Tau) || len(d.Baselines) != 3 || d.Baselines[2].Name != "convs" {
+		t.Errorf("done: tau %v, interval %+v, baselines %+v", d.Tau, d.TauCI, d.Baselines)
 	}
 	if epochs != c.Epochs || steps == 0 || ranks != 3 {
 		t.Fatalf("%d epoch, %d step, %d rank events", epochs, steps, ranks)
