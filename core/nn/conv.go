@@ -122,13 +122,10 @@ func (t *convTask) columns(sc *convScratch, b0, b1 int) (in, col []float32, sg C
 	in = grow(&sc.in, g.Cin*nb*hw)
 	sc.inKey = padKey{}
 	for ci := 0; ci < g.Cin; ci++ {
-		src := t.src[(ci*g.N+b0)*hw : (ci*g.N+b1)*hw]
-		dst := in[ci*nb*hw : (ci+1)*nb*hw]
-		if g.ReLU {
-			reluCopy(dst, src)
-		} else {
-			copy(dst, src)
-		}
+		copy(in[ci*nb*hw:(ci+1)*nb*hw], t.src[(ci*g.N+b0)*hw:(ci*g.N+b1)*hw])
+	}
+	if g.ReLU {
+		reluInPlace(in)
 	}
 	sg = g
 	sg.N, sg.ReLU = nb, false
@@ -176,14 +173,11 @@ func (t *convTask) backward(sc *convScratch, dw, in, col []float32, sg ConvGeom,
 		ct := col2imTask{dsrc: din, col: col, src: in, g: sg}
 		ct.Do(0, g.Cin)
 	}
+	if g.ReLU {
+		maskBy(din, in) // in is the rectified input: positive where it was
+	}
 	for ci := 0; ci < g.Cin; ci++ {
-		d := t.dsrc[(ci*g.N+b0)*hw : (ci*g.N+b1)*hw]
-		v := din[ci*nb*hw : (ci+1)*nb*hw]
-		if g.ReLU {
-			addMasked(d, v, t.src[(ci*g.N+b0)*hw:(ci*g.N+b1)*hw])
-		} else {
-			addTo(d, v)
-		}
+		addTo(t.dsrc[(ci*g.N+b0)*hw:(ci*g.N+b1)*hw], din[ci*nb*hw:(ci+1)*nb*hw])
 	}
 }
 
@@ -216,11 +210,29 @@ func (b *CPU) convBlocked(t *convTask) {
 // The elementwise loops of the blocked path, each in its own function so
 // that a target with vector kernels can replace them.
 
-// reluCopy sets dst = max(src, 0).
-func reluCopy(dst, src []float32) {
-	dst = dst[:len(src)]
-	for i, v := range src {
-		dst[i] = relu(v)
+// reluInPlace sets x = relu(x), with the AVX-512 kernel where there is one.
+func reluInPlace(x []float32) {
+	i := 0
+	if has512 && len(x) >= 16 {
+		i = len(x) &^ 15
+		reluPlanes(&x[0], i)
+	}
+	for ; i < len(x); i++ {
+		x[i] = relu(x[i])
+	}
+}
+
+// maskBy sets x = 0 where m <= 0, the gradient through a ReLU whose output
+// was m, with the AVX-512 kernel where there is one.
+func maskBy(x, m []float32) {
+	m = m[:len(x)]
+	i := 0
+	if has512 && len(x) >= 16 {
+		i = len(x) &^ 15
+		maskPositive(&x[0], &m[0], i)
+	}
+	for ; i < len(x); i++ {
+		x[i] = math.Float32frombits(math.Float32bits(x[i]) &^ notPositive(m[i]))
 	}
 }
 
@@ -236,14 +248,5 @@ func addTo(dst, src []float32) {
 func addConst(x []float32, c float32) {
 	for i := range x {
 		x[i] += c
-	}
-}
-
-// addMasked sets dst += src where mask > 0: the gradient through a ReLU
-// whose input was mask.
-func addMasked(dst, src, mask []float32) {
-	dst, mask = dst[:len(src)], mask[:len(src)]
-	for i, v := range src {
-		dst[i] += math.Float32frombits(math.Float32bits(v) &^ notPositive(mask[i]))
 	}
 }

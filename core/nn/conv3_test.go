@@ -128,3 +128,38 @@ func TestConvPaths(t *testing.T) {
 		}
 	})
 }
+
+// TestReluKernels checks reluInPlace and maskBy (AVX-512 where the CPU
+// has it) against relu and notPositive on every length up to 40, with
+// zeros of both signs, NaN and infinities among the values.
+func TestReluKernels(t *testing.T) {
+	special := []float32{0, float32(math.Copysign(0, -1)), float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), 1e-40, -1e-40}
+	r := rand.New(rand.NewPCG(13, 14))
+	for n := 0; n <= 40; n++ {
+		x, m := randVec(r, n, false), randVec(r, n, false)
+		for i := range x {
+			if r.IntN(3) == 0 {
+				x[i] = special[r.IntN(len(special))]
+			}
+			if r.IntN(3) == 0 {
+				m[i] = special[r.IntN(len(special))]
+			}
+		}
+		got := append([]float32(nil), x...)
+		reluInPlace(got)
+		masked := append([]float32(nil), x...)
+		maskBy(masked, m)
+		for i, v := range x {
+			if want := relu(v); math.Float32bits(got[i]) != math.Float32bits(want) {
+				t.Fatalf("n=%d: relu(%v) = %v, want %v", n, v, got[i], want)
+			}
+			want := v
+			if notPositive(m[i]) != 0 {
+				want = 0
+			}
+			if math.Float32bits(masked[i]) != math.Float32bits(want) {
+				t.Fatalf("n=%d: %v masked by %v = %v, want %v", n, v, m[i], masked[i], want)
+			}
+		}
+	}
+}
