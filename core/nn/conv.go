@@ -187,10 +187,22 @@ func (b *CPU) convBlocked(t *convTask) {
 	g := t.g
 	t.direct3 = conv3(g, t.back, t.dsrc != nil)
 	if t.direct3 && (!t.back || t.dsrc != nil) {
-		// The forward product reads the kernels as they are, the input
-		// gradient flipped; the weight gradient does not read them.
+		// The weight gradient does not read the kernels; the forward
+		// product and the input gradient read them packed for their taps
+		// (which depend on the layout only through offsets, not order).
+		l := newPad3(g, 1)
 		t.packed = grow(&b.packed, g.WeightLen())
-		packConv3(t.packed, t.w, g.Cout, g.Cin, t.back)
+		if !t.back {
+			set := forwardTaps(g.Stride, l)
+			packTaps(t.packed, t.w, g.Cout, g.Cin, false, &set)
+		} else {
+			sets, n := backwardTaps(g.Stride, l)
+			p := t.packed
+			for i := range sets[:n] {
+				packTaps(p, t.w, g.Cout, g.Cin, true, &sets[i])
+				p = p[g.Cin*g.Cout*sets[i].n:]
+			}
+		}
 	}
 	shares := t.plan(b.pool.Threads())
 	for len(b.convWS) < shares {

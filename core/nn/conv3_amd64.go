@@ -11,10 +11,10 @@ var has512 = cpu.X86.HasAVX512F
 // convTile8x32 and wgradTile4x3 are in conv3_amd64.s.
 
 //go:noescape
-func convTile8x32(a, b, c *float32, ldc, cin, wp, lc int)
+func convTile8x32(a, b, c *float32, ldc, cin, lc int, offs *int, taps int)
 
 //go:noescape
-func wgradTile4x3(y, x *float32, ldy, n int, out *float32)
+func wgradTile4x3(y, x *float32, offs *int, ldy, n int, out *float32)
 
 //go:noescape
 func reluPlanes(x *float32, n int)

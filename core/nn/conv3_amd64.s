@@ -3,58 +3,25 @@
 #include "textflag.h"
 
 // The AVX-512 kernels of the direct 3x3 convolution (conv3.go). Both read
-// the input straight from zero-padded planes: a tap (kh, kw) of output
-// column j is the plane at j + kh*wp + kw, so no im2col matrix is built.
+// the input straight from zero-padded planes: each tap of output column j
+// is a plane read at j plus a fixed offset, so no im2col matrix is built.
 
-// TAP multiplies the 32 input values at byte offset off of R11 by the 8
-// weights at SI (one per output row) into the accumulators Z0-Z15, then
-// steps SI to the next tap's weights.
-#define TAP(off) \
-	VMOVUPS off(R11), Z16 \
-	VMOVUPS off+64(R11), Z17 \
-	VBROADCASTSS 0(SI), Z18 \
-	VBROADCASTSS 4(SI), Z19 \
-	VBROADCASTSS 8(SI), Z20 \
-	VBROADCASTSS 12(SI), Z21 \
-	VFMADD231PS Z16, Z18, Z0 \
-	VFMADD231PS Z17, Z18, Z1 \
-	VFMADD231PS Z16, Z19, Z2 \
-	VFMADD231PS Z17, Z19, Z3 \
-	VFMADD231PS Z16, Z20, Z4 \
-	VFMADD231PS Z17, Z20, Z5 \
-	VFMADD231PS Z16, Z21, Z6 \
-	VFMADD231PS Z17, Z21, Z7 \
-	VBROADCASTSS 16(SI), Z22 \
-	VBROADCASTSS 20(SI), Z23 \
-	VBROADCASTSS 24(SI), Z24 \
-	VBROADCASTSS 28(SI), Z25 \
-	VFMADD231PS Z16, Z22, Z8 \
-	VFMADD231PS Z17, Z22, Z9 \
-	VFMADD231PS Z16, Z23, Z10 \
-	VFMADD231PS Z17, Z23, Z11 \
-	VFMADD231PS Z16, Z24, Z12 \
-	VFMADD231PS Z17, Z24, Z13 \
-	VFMADD231PS Z16, Z25, Z14 \
-	VFMADD231PS Z17, Z25, Z15 \
-	ADDQ $32, SI
-
-// func convTile8x32(a, b, c *float32, ldc, cin, wp, lc int)
+// func convTile8x32(a, b, c *float32, ldc, cin, lc int, offs *int, taps int)
 //
-// C[8×32] = sum over input channels ci < cin and taps (kh, kw) < 3×3 of
-// a[ci][kh][kw][0:8] (broadcast down the rows) times the 32 floats at
-// b + ci*lc + kh*wp + kw. a holds 8 weights per tap, taps in (ci, kh, kw)
-// order; rows of C are ldc floats apart. C is overwritten.
-TEXT ·convTile8x32(SB), NOSPLIT, $0-56
+// C[8×32] = sum over input channels ci < cin and taps t < taps of
+// a[ci][t][0:8] (broadcast down the rows) times the 32 floats at byte
+// offset offs[t] from b + ci*lc floats. a holds 8 weights per tap; rows
+// of C are ldc floats apart. C is overwritten.
+TEXT ·convTile8x32(SB), NOSPLIT, $0-64
 	MOVQ a+0(FP), SI
 	MOVQ b+8(FP), DI
 	MOVQ c+16(FP), DX
 	MOVQ ldc+24(FP), R8
 	SHLQ $2, R8
 	MOVQ cin+32(FP), CX
-	MOVQ wp+40(FP), R9
-	SHLQ $2, R9
-	MOVQ lc+48(FP), R10
+	MOVQ lc+40(FP), R10
 	SHLQ $2, R10
+	MOVQ offs+48(FP), R12
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
 	VXORPS Z2, Z2, Z2
@@ -73,16 +40,41 @@ TEXT ·convTile8x32(SB), NOSPLIT, $0-56
 	VXORPS Z15, Z15, Z15
 
 channel:
-	MOVQ DI, R11
-	MOVQ $3, BX
+	MOVQ R12, R14
+	MOVQ taps+56(FP), BX
 
-row:
-	TAP(0)
-	TAP(4)
-	TAP(8)
-	ADDQ R9, R11
+tap:
+	MOVQ (R14), R13
+	VMOVUPS (DI)(R13*1), Z16
+	VMOVUPS 64(DI)(R13*1), Z17
+	VBROADCASTSS 0(SI), Z18
+	VBROADCASTSS 4(SI), Z19
+	VBROADCASTSS 8(SI), Z20
+	VBROADCASTSS 12(SI), Z21
+	VFMADD231PS Z16, Z18, Z0
+	VFMADD231PS Z17, Z18, Z1
+	VFMADD231PS Z16, Z19, Z2
+	VFMADD231PS Z17, Z19, Z3
+	VFMADD231PS Z16, Z20, Z4
+	VFMADD231PS Z17, Z20, Z5
+	VFMADD231PS Z16, Z21, Z6
+	VFMADD231PS Z17, Z21, Z7
+	VBROADCASTSS 16(SI), Z22
+	VBROADCASTSS 20(SI), Z23
+	VBROADCASTSS 24(SI), Z24
+	VBROADCASTSS 28(SI), Z25
+	VFMADD231PS Z16, Z22, Z8
+	VFMADD231PS Z17, Z22, Z9
+	VFMADD231PS Z16, Z23, Z10
+	VFMADD231PS Z17, Z23, Z11
+	VFMADD231PS Z16, Z24, Z12
+	VFMADD231PS Z17, Z24, Z13
+	VFMADD231PS Z16, Z25, Z14
+	VFMADD231PS Z17, Z25, Z15
+	ADDQ $32, SI
+	ADDQ $8, R14
 	DECQ BX
-	JNZ  row
+	JNZ  tap
 	ADDQ R10, DI
 	DECQ CX
 	JNZ  channel
@@ -113,20 +105,25 @@ row:
 	VZEROUPPER
 	RET
 
-// func wgradTile4x3(y, x *float32, ldy, n int, out *float32)
+// func wgradTile4x3(y, x *float32, offs *int, ldy, n int, out *float32)
 //
 // out[(i*3+t)*16 : +16] = the 16 lane-wise partial sums, over j < n, of
-// y[i*ldy + j] * x[j + t], for rows i < 4 and shifts t < 3: the weight
-// gradient of four output channels for the three taps of one kernel row,
-// left for the caller to sum across lanes. n is a positive multiple of 16.
-TEXT ·wgradTile4x3(SB), NOSPLIT, $0-40
+// y[i*ldy + j] times the float at byte offset offs[t] from x + j, for
+// rows i < 4 and taps t < 3: the weight gradient of four output channels
+// for three taps, left for the caller to sum across lanes. n is a
+// positive multiple of 16.
+TEXT ·wgradTile4x3(SB), NOSPLIT, $0-48
 	MOVQ y+0(FP), SI
 	MOVQ x+8(FP), DI
-	MOVQ ldy+16(FP), R8
+	MOVQ offs+16(FP), AX
+	MOVQ 0(AX), R12
+	MOVQ 8(AX), R13
+	MOVQ 16(AX), R14
+	MOVQ ldy+24(FP), R8
 	SHLQ $2, R8
-	MOVQ n+24(FP), CX
+	MOVQ n+32(FP), CX
 	SHRQ $4, CX
-	MOVQ out+32(FP), DX
+	MOVQ out+40(FP), DX
 	LEAQ (SI)(R8*1), R9
 	LEAQ (R9)(R8*1), R10
 	LEAQ (R10)(R8*1), R11
@@ -144,9 +141,9 @@ TEXT ·wgradTile4x3(SB), NOSPLIT, $0-40
 	VXORPS Z11, Z11, Z11
 
 loop:
-	VMOVUPS (DI), Z16
-	VMOVUPS 4(DI), Z17
-	VMOVUPS 8(DI), Z18
+	VMOVUPS (DI)(R12*1), Z16
+	VMOVUPS (DI)(R13*1), Z17
+	VMOVUPS (DI)(R14*1), Z18
 	VMOVUPS (SI), Z12
 	VMOVUPS (R9), Z13
 	VMOVUPS (R10), Z14

@@ -4,11 +4,11 @@ package nn
 
 const has512 = false
 
-func convTile8x32(a, b, c *float32, ldc, cin, wp, lc int) {
+func convTile8x32(a, b, c *float32, ldc, cin, lc int, offs *int, taps int) {
 	panic("nn: no AVX-512 kernel on this target")
 }
 
-func wgradTile4x3(y, x *float32, ldy, n int, out *float32) {
+func wgradTile4x3(y, x *float32, offs *int, ldy, n int, out *float32) {
 	panic("nn: no AVX-512 kernel on this target")
 }
 

@@ -23,7 +23,7 @@ func withConv3(t *testing.T, f func(t *testing.T)) {
 // conv3Geoms take the direct path when it is on: output channels a
 // multiple of 8, with input channels a multiple of 8 (input gradient
 // direct too) or not (the stem: weight gradient only), one-pixel and odd
-// images, and batches that span several blocks.
+// images, batches that span several blocks, strides 1 and 2.
 var conv3Geoms = []ConvGeom{
 	{Cin: 8, Cout: 8, N: 3, H: 5, W: 4, K: 3, Stride: 1, Pad: 1, ReLU: true},
 	{Cin: 16, Cout: 8, N: 2, H: 1, W: 1, K: 3, Stride: 1, Pad: 1, ReLU: true},
@@ -31,6 +31,13 @@ var conv3Geoms = []ConvGeom{
 	{Cin: 3, Cout: 8, N: 2, H: 4, W: 4, K: 3, Stride: 1, Pad: 1},
 	{Cin: 8, Cout: 8, N: 64, H: 16, W: 16, K: 3, Stride: 1, Pad: 1, ReLU: true},
 	{Cin: 32, Cout: 32, N: 9, H: 4, W: 4, K: 3, Stride: 1, Pad: 1, ReLU: true},
+	// Stride 2 (the reduction cells): phases, and odd sizes, which stay
+	// on the im2col path.
+	{Cin: 8, Cout: 16, N: 3, H: 8, W: 6, K: 3, Stride: 2, Pad: 1, ReLU: true},
+	{Cin: 16, Cout: 8, N: 2, H: 2, W: 2, K: 3, Stride: 2, Pad: 1},
+	{Cin: 3, Cout: 8, N: 2, H: 4, W: 10, K: 3, Stride: 2, Pad: 1, ReLU: true},
+	{Cin: 8, Cout: 16, N: 64, H: 16, W: 16, K: 3, Stride: 2, Pad: 1, ReLU: true},
+	{Cin: 8, Cout: 8, N: 2, H: 5, W: 7, K: 3, Stride: 2, Pad: 1, ReLU: true},
 }
 
 // refConv is the textbook convolution and its gradients in float64.
