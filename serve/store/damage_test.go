@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"pada/core/run"
 )
@@ -52,8 +53,12 @@ func TestDamagePages(t *testing.T) {
 		// Check reads its own copy: a file refused mid-open stays
 		// locked until its descriptor is collected.
 		os.WriteFile(q+".copy", b, 0o600)
+		t0 := time.Now()
 		_, _, cerr := Check(q + ".copy")
 		s, err := Open(q)
+		if d := time.Since(t0); d > 500*time.Millisecond {
+			t.Logf("%s: %v to check and open", name, d)
+		}
 		if err != nil {
 			if !strings.Contains(err.Error(), q) || !errors.Is(err, ErrDamaged) {
 				t.Errorf("%s: error %q does not name the file or say it is damaged", name, err)

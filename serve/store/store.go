@@ -203,7 +203,20 @@ func Check(path string) (Stats, int, error) {
 		return st, 0, fmt.Errorf("store %s: %w", path, err)
 	}
 	s := &Store{db: db}
-	runs, err := s.List()
+	err = s.view(func(tx *bolt.Tx) error {
+		p := tx.Bucket(bucketPada)
+		if p == nil || tx.Bucket(bucketRuns) == nil {
+			return errors.New("not a pada run store (no schema record or no runs)")
+		}
+		if v := p.Get(keySchema); len(v) != 8 || binary.BigEndian.Uint64(v) != schema {
+			return fmt.Errorf("schema %x is not %d", v, schema)
+		}
+		return nil
+	})
+	var runs []Run
+	if err == nil {
+		runs, err = s.List()
+	}
 	if err != nil {
 		return st, 0, fmt.Errorf("store %s: %w: %w", path, ErrDamaged, err)
 	}
