@@ -396,6 +396,7 @@ func (s *sweeper) run(ctx context.Context, url string, o queue.Options) error {
 	if len(rows) == total {
 		cancel()
 	}
+	go q.ParkDead(rctx)
 	err = q.Results(rctx, s.batch(), func(res queue.Result) error {
 		r, ok := byID[res.JobID]
 		if !ok {

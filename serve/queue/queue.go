@@ -368,6 +368,72 @@ func (q *Queue) Results(ctx context.Context, batch string, fn func(Result) error
 	}
 }
 
+// maxDeliveriesAdvisory is where the server says that a job of the
+// jobs consumer was delivered MaxDeliver times without an ack.
+const maxDeliveriesAdvisory = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES." + JobsStream + "." + consumerName
+
+// ParkDead parks, until ctx is done, the jobs that reach MaxDeliver
+// deliveries without a worker finishing any (each worker died or hung
+// on it): on the server's advisory it publishes the job's parked result
+// with that reason and removes the job from the queue. A job that fails
+// with an error is parked by its worker; this is for the ones no worker
+// lives to report. Coordinators run it while they wait for results.
+func (q *Queue) ParkDead(ctx context.Context) error {
+	seqs := make(chan [2]uint64, 64)
+	sub, err := q.nc.Subscribe(maxDeliveriesAdvisory, func(m *nats.Msg) {
+		var adv struct {
+			StreamSeq  uint64 `json:"stream_seq"`
+			Deliveries uint64 `json:"deliveries"`
+		}
+		if json.Unmarshal(m.Data, &adv) == nil {
+			select {
+			case seqs <- [2]uint64{adv.StreamSeq, adv.Deliveries}:
+			default: // a burst beyond 64: the rest stay queued, unparked
+			}
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("queue: %w", err)
+	}
+	defer sub.Unsubscribe()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case sd := <-seqs:
+			if err := q.parkSeq(ctx, sd[0], int(sd[1])); err != nil && ctx.Err() == nil {
+				return err
+			}
+		}
+	}
+}
+
+// parkSeq parks the job at stream sequence seq, if it is still queued.
+func (q *Queue) parkSeq(ctx context.Context, seq uint64, deliveries int) error {
+	s, err := q.js.Stream(ctx, JobsStream)
+	if err != nil {
+		return fmt.Errorf("queue: %w", err)
+	}
+	raw, err := s.GetMsg(ctx, seq)
+	if err != nil {
+		return nil // gone already: its worker parked or finished it
+	}
+	var j Job
+	if err := json.Unmarshal(raw.Data, &j); err != nil || checkToken("batch", j.Batch) != nil || checkToken("job ID", j.ID) != nil {
+		return s.DeleteMsg(ctx, seq)
+	}
+	r := Result{JobID: j.ID, Batch: j.Batch, Kind: j.Kind, Parked: true, Attempt: deliveries, Worker: q.name, Finished: time.Now().UTC(),
+		Error: fmt.Sprintf("delivered %d times and never finished: its workers died or stopped answering (ack wait %s)", deliveries, q.ackWait)}
+	b, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	if _, err := q.js.Publish(ctx, "results."+j.Batch+"."+j.ID, b, jetstream.WithMsgID(j.Batch+"."+j.ID)); err != nil {
+		return fmt.Errorf("queue: parking %s: %w", j.ID, err)
+	}
+	return s.DeleteMsg(ctx, seq)
+}
+
 // Workers asks the workers that are taking jobs to answer within wait
 // and returns their names.
 func (q *Queue) Workers(ctx context.Context, wait time.Duration) ([]string, error) {

@@ -329,3 +329,49 @@ func TestTLS(t *testing.T) {
 		t.Error("a certificate without its key was taken")
 	}
 }
+
+// TestParkDead: a job whose every delivery goes to a worker that dies on
+// it is parked by ParkDead once MaxDeliver deliveries ran out, with the
+// reason, and leaves the queue.
+func TestParkDead(t *testing.T) {
+	s := startServer(t, ServerOptions{})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	q := connect(t, s.URL(), Options{Name: "c", AckWait: 500 * time.Millisecond, MaxDeliver: 2})
+	go q.ParkDead(ctx)
+	if err := q.Submit(ctx, Job{ID: "killer", Batch: "dead", Kind: "k"}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		w := connect(t, s.URL(), Options{Name: fmt.Sprint("doomed", i)})
+		took := make(chan struct{})
+		go w.Work(ctx, func(ctx context.Context, j Job, _ func()) (json.RawMessage, error) {
+			close(took)
+			w.Close() // dies: no progress, no ack
+			<-ctx.Done()
+			return nil, ctx.Err()
+		})
+		<-took
+	}
+	// The server notices the last delivery ran out when a live worker
+	// asks for work.
+	live := connect(t, s.URL(), Options{Name: "live"})
+	go live.Work(ctx, func(ctx context.Context, j Job, _ func()) (json.RawMessage, error) {
+		t.Errorf("job %s delivered a third time", j.ID)
+		return nil, nil
+	})
+	r := collect(t, q, "dead", 1)["killer"]
+	if !r.Parked || r.Attempt != 2 || !strings.Contains(r.Error, "never finished") {
+		t.Errorf("result %+v", r)
+	}
+	// The job leaves the queue just after its result is published.
+	for start := time.Now(); ; time.Sleep(50 * time.Millisecond) {
+		p, err := q.Pending(ctx, "dead")
+		if err == nil && p == 0 {
+			break
+		}
+		if time.Since(start) > 5*time.Second {
+			t.Fatalf("Pending %d, %v; want 0", p, err)
+		}
+	}
+}
