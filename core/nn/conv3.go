@@ -260,7 +260,7 @@ func (t *convTask) backward3(sc *convScratch, dw []float32, b0, b1 int) {
 
 	// dw[co, ci, kh, kw] += sum_j dy[co, j] x[ci, j + offset of the tap],
 	// over the padded positions j, where dy is zero outside the images.
-	var part [12 * 16]float32
+	var part [12]float32
 	set := forwardTaps(g.Stride, l)
 	kk := g.Cin * 9
 	for co := 0; co < g.Cout; co += 4 {
@@ -272,7 +272,7 @@ func (t *convTask) backward3(sc *convScratch, dw []float32, b0, b1 int) {
 				for i := 0; i < 4; i++ {
 					row := dw[(co+i)*kk+ci*9+kh*3:]
 					for tap := 0; tap < 3; tap++ {
-						row[tap] += laneSum((*[16]float32)(part[(i*3+tap)*16:]))
+						row[tap] += part[i*3+tap]
 					}
 				}
 			}
@@ -312,15 +312,6 @@ func (t *convTask) backward3(sc *convScratch, dw []float32, b0, b1 int) {
 			}
 		}
 	}
-}
-
-// laneSum adds 16 partial sums pairwise.
-func laneSum(p *[16]float32) float32 {
-	var s [8]float32
-	for i := range s {
-		s[i] = p[i] + p[i+8]
-	}
-	return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]))
 }
 
 // addConstCopy sets dst = src + c.

@@ -107,11 +107,11 @@ tap:
 
 // func wgradTile4x3(y, x *float32, offs *int, ldy, n int, out *float32)
 //
-// out[(i*3+t)*16 : +16] = the 16 lane-wise partial sums, over j < n, of
-// y[i*ldy + j] times the float at byte offset offs[t] from x + j, for
-// rows i < 4 and taps t < 3: the weight gradient of four output channels
-// for three taps, left for the caller to sum across lanes. n is a
-// positive multiple of 16.
+// out[i*3+t] = the sum over j < n of y[i*ldy + j] times the float at
+// byte offset offs[t] from x + j, for rows i < 4 and taps t < 3: the
+// weight gradient of four output channels for three taps. n is a positive
+// multiple of 16. Each sum is kept in 16 lanes and the lanes are added at
+// the end, halves first.
 TEXT ·wgradTile4x3(SB), NOSPLIT, $0-48
 	MOVQ y+0(FP), SI
 	MOVQ x+8(FP), DI
@@ -168,18 +168,48 @@ loop:
 	DECQ CX
 	JNZ  loop
 
-	VMOVUPS Z0, 0(DX)
-	VMOVUPS Z1, 64(DX)
-	VMOVUPS Z2, 128(DX)
-	VMOVUPS Z3, 192(DX)
-	VMOVUPS Z4, 256(DX)
-	VMOVUPS Z5, 320(DX)
-	VMOVUPS Z6, 384(DX)
-	VMOVUPS Z7, 448(DX)
-	VMOVUPS Z8, 512(DX)
-	VMOVUPS Z9, 576(DX)
-	VMOVUPS Z10, 640(DX)
-	VMOVUPS Z11, 704(DX)
+	VEXTRACTF64X4 $1, Z0, Y12
+	VADDPS Y12, Y0, Y0
+	VEXTRACTF64X4 $1, Z1, Y12
+	VADDPS Y12, Y1, Y1
+	VEXTRACTF64X4 $1, Z2, Y12
+	VADDPS Y12, Y2, Y2
+	VEXTRACTF64X4 $1, Z3, Y12
+	VADDPS Y12, Y3, Y3
+	VEXTRACTF64X4 $1, Z4, Y12
+	VADDPS Y12, Y4, Y4
+	VEXTRACTF64X4 $1, Z5, Y12
+	VADDPS Y12, Y5, Y5
+	VEXTRACTF64X4 $1, Z6, Y12
+	VADDPS Y12, Y6, Y6
+	VEXTRACTF64X4 $1, Z7, Y12
+	VADDPS Y12, Y7, Y7
+	VEXTRACTF64X4 $1, Z8, Y12
+	VADDPS Y12, Y8, Y8
+	VEXTRACTF64X4 $1, Z9, Y12
+	VADDPS Y12, Y9, Y9
+	VEXTRACTF64X4 $1, Z10, Y12
+	VADDPS Y12, Y10, Y10
+	VEXTRACTF64X4 $1, Z11, Y12
+	VADDPS Y12, Y11, Y11
+	VHADDPS Y1, Y0, Y12
+	VHADDPS Y3, Y2, Y13
+	VHADDPS Y13, Y12, Y12
+	VEXTRACTF128 $1, Y12, X13
+	VADDPS X13, X12, X12
+	VMOVUPS X12, 0(DX)
+	VHADDPS Y5, Y4, Y12
+	VHADDPS Y7, Y6, Y13
+	VHADDPS Y13, Y12, Y12
+	VEXTRACTF128 $1, Y12, X13
+	VADDPS X13, X12, X12
+	VMOVUPS X12, 16(DX)
+	VHADDPS Y9, Y8, Y12
+	VHADDPS Y11, Y10, Y13
+	VHADDPS Y13, Y12, Y12
+	VEXTRACTF128 $1, Y12, X13
+	VADDPS X13, X12, X12
+	VMOVUPS X12, 32(DX)
 	VZEROUPPER
 	RET
 
