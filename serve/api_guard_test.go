@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -188,6 +189,8 @@ func TestAPIFlags(t *testing.T) {
 	}{
 		{[]string{"-max-runs", "2", "-queue", "3", "-threads", "1", "-allow-origin", "https://blog.example"}, `"max_runs":2`},
 		{[]string{"-api=false"}, "static"},
+		{[]string{"-max-mem", "2G", "-keep-runs", "3", "-data-root", os.TempDir(), "-allow-origin", "https://blog.example"},
+			`"data_root":true,"keep_runs":3,"max_body":1048576,"max_events":1000000,"max_mem":2147483648`},
 	} {
 		fs := flag.NewFlagSet("web", flag.ContinueOnError)
 		o := apiFlags(fs)
