@@ -300,6 +300,9 @@ func sweepCmd(args []string) error {
 			keys = strings.Split(*nkeys, ",")
 		}
 		srv, err := queue.Start(queue.ServerOptions{Dir: dir, Listen: *listen, Token: creds.Token, NKeys: keys})
+		if errors.Is(err, queue.ErrAddrInUse) {
+			return fmt.Errorf("%w: a queue may be running there already (`serve web` starts one): send the runs to it with -nats nats://%s, or give -listen another address", err, *listen)
+		}
 		if err != nil {
 			return err
 		}
