@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
+	"crypto/sha256"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -22,7 +24,9 @@ var testSite = sync.OnceValues(func() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	dir := filepath.Join(os.TempDir(), "pada-web-test-site")
+	// One folder per checkout: two checkouts testing at once must not
+	// rebuild each other's binaries under their feet.
+	dir := filepath.Join(os.TempDir(), fmt.Sprintf("pada-web-test-site-%x", sha256.Sum256([]byte(root)))[:len("pada-web-test-site-")+12])
 	return dir, buildSite(root, dir, func(string, ...any) {})
 })
 
