@@ -248,21 +248,19 @@ func (t *Trainer) observeData(n int) {
 	}
 }
 
-// UnbiasedCap bounds the unbiased mode's importance weights before they
-// are normalised: a sample's 1/(N q_i) and a path's 1/(|A| p_alpha) are
-// each cut at UnbiasedCap. Without the cut a path the sampler has nearly
-// abandoned (p_alpha near ((1-tau)/5)^6 late in a run) would weigh up to
-// 10^6 times a typical one and blow the step up. The cut trades that for a
-// bias where it is reached.
+// UnbiasedCap bounds the unbiased mode's importance weights: a sample's
+// 1/(N q_i) is cut at UnbiasedCap before the batch's weights are
+// normalised to mean 1, and a path's final weight never exceeds it.
+// Without a cap a path the sampler has nearly abandoned (p_alpha near
+// ((1-tau)/5)^6 late in a run) would weigh up to 10^6 times a typical one
+// and blow the step up. The cap trades that for a bias where it is
+// reached.
 const UnbiasedCap = 10
 
 // importanceWeights are the unbiased mode's per-sample factors,
 // self-normalised: min(1/(N q_i), UnbiasedCap) normalised to mean 1 over
-// the batch, times the path's weight min(1/(|A| p_alpha), UnbiasedCap) / Z
-// (the first of the step's paths), where Z, that capped weight's exact
-// expectation under the path distribution, makes its mean 1. Below the
-// cap, E_p[weight * f(alpha)] is the uniform average of f over all
-// architectures.
+// the batch, times the path's weight (pathWeight; the first of the step's
+// paths).
 func (t *Trainer) importanceWeights(n int) []float32 {
 	w := t.w[:n]
 	N := float64(t.data.Len())
@@ -279,28 +277,58 @@ func (t *Trainer) importanceWeights(n int) []float32 {
 	return w
 }
 
-// pathWeight is the unbiased mode's self-normalised path weight.
+// pathWeight is the unbiased mode's path weight min(1/(|A| p_alpha z),
+// UnbiasedCap), with z = PathWeightNorm of the epoch's distribution.
 func (t *Trainer) pathWeight(a space.Arch) float64 {
 	if t.zEpoch != t.epoch {
 		t.z = PathWeightNorm(t.path)
 		t.zEpoch = t.epoch
 	}
-	return min(1/(space.NumArchs*t.path.Prob(a)), UnbiasedCap) / t.z
+	return cappedWeight(t.path.Prob(a), t.z)
 }
 
-// PathWeightNorm is Z = sum over all architectures of p_alpha *
-// min(1/(|A| p_alpha), UnbiasedCap), the expectation of the capped path
-// weight under p's current distribution (1 where no weight reaches the
-// cap).
+func cappedWeight(p, z float64) float64 {
+	if p == 0 {
+		return UnbiasedCap
+	}
+	return min(1/(space.NumArchs*p*z), UnbiasedCap)
+}
+
+// PathWeightNorm is the z in (0, 1] for which the capped path weight
+// min(1/(|A| p_alpha z), UnbiasedCap) has mean 1 under p's current
+// distribution (found by bisection; the mean falls as z grows). It is 1
+// when no weight reaches the cap: then E_p[weight * f(alpha)] is the
+// uniform average of f over all architectures. Where the cap is reached,
+// z < 1 raises the weights below it, so that the mean stays 1 while none
+// exceeds the cap.
 func PathWeightNorm(p sampler.Path) float64 {
-	var z float64
-	for _, a := range space.All() {
-		q := p.Prob(a)
-		if q > 0 {
-			z += q * min(1/(space.NumArchs*q), UnbiasedCap)
+	archs := space.All()
+	probs := make([]float64, len(archs))
+	for i, a := range archs {
+		probs[i] = p.Prob(a)
+	}
+	mean := func(z float64) float64 {
+		var m float64
+		for _, q := range probs {
+			if q > 0 {
+				m += q * cappedWeight(q, z)
+			}
+		}
+		return m
+	}
+	if mean(1) >= 1-1e-12 {
+		return 1
+	}
+	lo, hi := 0.0, 1.0 // mean(lo) > 1 >= mean(hi)
+	for range 60 {
+		mid := (lo + hi) / 2
+		if mean(mid) > 1 {
+			lo = mid
+		} else {
+			hi = mid
 		}
 	}
-	return z
+	return hi
 }
 
 func (t *Trainer) endEpoch() *run.Epoch {
