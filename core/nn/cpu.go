@@ -20,6 +20,7 @@ type CPU struct {
 	// One preallocated task per kernel: handing par a pointer to a long-
 	// lived struct keeps every call allocation-free.
 	conv    convTask
+	span    spanTask
 	bn      bnTask
 	bnBack  bnBackTask
 	pool3   pool3Task
@@ -163,14 +164,33 @@ func (b *CPU) AvgPool2Backward(dsrc, ddst []float32, planes, h, w int) {
 
 // Add implements Backend.
 func (b *CPU) Add(dst, src []float32) {
-	dst = dst[:len(src)]
-	for i, v := range src {
-		dst[i] += v
-	}
+	b.span = spanTask{dst: dst[:len(src)], src: src}
+	b.pool.For((len(src)+spanChunk-1)/spanChunk, 4, &b.span)
+	b.span = spanTask{}
 }
 
 // Zero implements Backend.
-func (b *CPU) Zero(x []float32) { clear(x) }
+func (b *CPU) Zero(x []float32) {
+	b.span = spanTask{dst: x}
+	b.pool.For((len(x)+spanChunk-1)/spanChunk, 4, &b.span)
+	b.span = spanTask{}
+}
+
+// spanChunk is the unit (in floats) that Add and Zero split over workers:
+// a buffer under four chunks (64 KiB) is not worth a hand-off.
+const spanChunk = 4096
+
+// spanTask adds src to dst, or zeroes dst if src is nil, by chunks.
+type spanTask struct{ dst, src []float32 }
+
+func (t *spanTask) Do(lo, hi int) {
+	a, z := lo*spanChunk, min(hi*spanChunk, len(t.dst))
+	if t.src == nil {
+		clear(t.dst[a:z])
+		return
+	}
+	addTo(t.dst[a:z], t.src[a:z])
+}
 
 // ReLUMean implements Backend.
 func (b *CPU) ReLUMean(dst, src []float32, cn, hw int) {

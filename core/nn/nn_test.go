@@ -326,3 +326,35 @@ func TestPool3ColumnSums(t *testing.T) {
 		}
 	}
 }
+
+// TestAddZero checks Add and Zero, which split long buffers over the
+// workers, around the chunk sizes.
+func TestAddZero(t *testing.T) {
+	b := NewCPU(2)
+	defer b.Close()
+	r := rand.New(rand.NewPCG(15, 16))
+	for _, n := range []int{0, 1, 17, spanChunk, 4*spanChunk - 1, 4 * spanChunk, 9*spanChunk + 5} {
+		dst, src := randVec(r, n+3, false), randVec(r, n, false)
+		want := append([]float32(nil), dst...)
+		for i, v := range src {
+			want[i] += v
+		}
+		b.Add(dst, src)
+		for i := range want {
+			if dst[i] != want[i] {
+				t.Fatalf("n=%d: Add gives dst[%d] = %v, want %v", n, i, dst[i], want[i])
+			}
+		}
+		b.Zero(dst[:n])
+		for i, v := range dst {
+			if w := float32(0); i >= n {
+				w = want[i]
+				if v != w {
+					t.Fatalf("n=%d: Zero changed dst[%d] past the slice", n, i)
+				}
+			} else if v != 0 {
+				t.Fatalf("n=%d: Zero left dst[%d] = %v", n, i, v)
+			}
+		}
+	}
+}

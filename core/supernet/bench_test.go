@@ -7,12 +7,14 @@ import (
 	"pada/core/space"
 )
 
-// BenchmarkStep times one forward and backward pass of a mixed path.
+// BenchmarkStep times one forward and backward pass of a mixed path, on
+// one thread (go test -bench 'Step/mini' ; nb201 takes about a second per
+// step).
 func BenchmarkStep(b *testing.B) {
 	for _, c := range []struct {
 		name string
 		s    space.Shape
-	}{{"mini", space.Mini}} {
+	}{{"mini", space.Mini}, {"nb201", space.NB201}} {
 		b.Run(c.name, func(b *testing.B) {
 			m, _ := New(c.s, nn.NewCPU(1))
 			m.Init(1)
