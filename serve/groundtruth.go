@@ -67,8 +67,9 @@ type gtBuild struct {
 	log        io.Writer // progress; nil = none
 	// natsURL, if set, is a queue to send the runs to when workers
 	// answer there (see queueBuild); creds sign in to it.
-	natsURL string
-	creds   queue.Creds
+	natsURL  string
+	natsAuto bool // natsURL is only a guess: no server there means local
+	creds    queue.Creds
 	// load reads the data cfg names (loadData; tests swap in their own).
 	load func(run.Config) (*data.Set, *data.Set, error)
 }
@@ -89,7 +90,9 @@ func groundtruthBuildCmd(args []string) error {
 	workers := fs.Int("workers", runtime.NumCPU(), "architectures trained at once, each on one thread")
 	out := fs.String("out", "", "the table to write or continue (required)")
 	quiet := fs.Bool("q", false, "no progress lines")
-	nf := addNATSFlags(fs, "send the runs to the workers of this queue (e.g. nats://127.0.0.1:4222) when any answer; build locally when none does")
+	nf := addNATSFlags(fs, "send the runs to the workers of this queue when any answer, and build locally when none does; auto: the queue that serve web runs on this machine (nats://"+queue.DefaultListen+"), if one does; off: always locally")
+	fs.Lookup("nats").DefValue = "auto"
+	fs.Set("nats", "auto")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -135,6 +138,12 @@ func groundtruthBuildCmd(args []string) error {
 	}
 	o := gtBuild{cfg: c, archs: *archs, sampleSeed: *sampleSeed, seeds: seeds, doubly: *doubly,
 		workers: *workers, out: *out, load: loadData, natsURL: *nf.url, creds: nf.creds()}
+	switch o.natsURL {
+	case "auto":
+		o.natsURL, o.natsAuto = "nats://"+queue.DefaultListen, true
+	case "off":
+		o.natsURL = ""
+	}
 	if !*quiet {
 		o.log = os.Stderr
 	}
@@ -199,6 +208,20 @@ func (o gtBuild) run(ctx context.Context) error {
 	if len(o.seeds) == 0 {
 		return errors.New("no training seeds")
 	}
+	// The queue first: a wrong address or credentials are said before
+	// the data are read and the table is touched.
+	var q *queue.Queue
+	if o.natsURL != "" {
+		q, err = queue.Connect(ctx, o.natsURL, queue.Options{Creds: o.creds, Name: "groundtruth-" + queue.HostName()})
+		switch {
+		case err != nil && o.natsAuto:
+			q = nil // no queue on this machine: the usual case
+		case err != nil:
+			return err
+		default:
+			defer q.Close()
+		}
+	}
 	trainFile, evalFile, err := o.load(o.cfg)
 	if err != nil {
 		return err
@@ -230,12 +253,7 @@ func (o gtBuild) run(ctx context.Context) error {
 		return nil
 	}
 
-	if o.natsURL != "" {
-		q, err := queue.Connect(ctx, o.natsURL, queue.Options{Creds: o.creds, Name: "groundtruth-" + queue.HostName()})
-		if err != nil {
-			return err
-		}
-		defer q.Close()
+	if q != nil {
 		names, err := q.Workers(ctx, time.Second)
 		if err != nil {
 			return err

@@ -246,6 +246,7 @@ func TestGroundtruthCmdErrors(t *testing.T) {
 		{"unknown preset", []string{"build", "-preset", "huge", "-out", out}, `-preset "huge"`},
 		{"no workers", []string{"build", "-workers", "0", "-out", out}, "-workers 0"},
 		{"extra argument", []string{"build", "-out", out, "now"}, `unexpected argument "now"`},
+		{"no queue there", []string{"build", "-nats", "nats://127.0.0.1:1", "-out", out}, "connecting to nats://127.0.0.1:1"},
 		{"report without table", []string{"report"}, "-table TABLE.csv is required"},
 		{"report of a missing file", []string{"report", "-table", out}, "no such file"},
 	} {
