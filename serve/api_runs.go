@@ -205,7 +205,7 @@ func (a *api) blob(w http.ResponseWriter, r *http.Request, name, ctype string) {
 		return
 	}
 	w.Header().Set("Content-Type", ctype)
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="run-%s-%s"`, rec.ID, name))
+	w.Header().Set("Content-Disposition", "attachment")
 	w.Write(b)
 }
 
@@ -244,7 +244,7 @@ func (a *api) metrics(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="run-%s-metrics.csv"`, rec.ID))
+	w.Header().Set("Content-Disposition", "attachment")
 	w.Write(b.Bytes())
 }
 
@@ -293,7 +293,7 @@ func (a *api) export(w http.ResponseWriter, r *http.Request) {
 	head, _ := json.Marshal(rec)
 	rk, _ := json.Marshal(rows)
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="run-%s.json"`, rec.ID))
+	w.Header().Set("Content-Disposition", "attachment") // no filename: the page's download name wins
 	// Events are written as they are read so that a long run is never
 	// held in memory whole; a store error midway ends the body early,
 	// which the client sees as invalid JSON.
