@@ -47,11 +47,13 @@ clean:
 site:
 	$(GO) run ./serve web -out $(SITE)
 
-# Screenshots of a race in progress and finished, at 1366x768 and
-# 1920x1080, into $(SHOTS)/ (headless Chromium).
+# Screenshots of a race starting, in progress and finished at 1366x768,
+# 1920x1080, 768x1024 and 390x844, in dark mode and with large text, and
+# of the page embedded in a 700 px blog column, into $(SHOTS)/ (headless
+# Chromium).
 SHOTS ?= screenshots
 screenshots:
-	PADA_SCREENSHOTS=$(abspath $(SHOTS)) $(GO) test -count=1 -timeout 30m -run '^TestScreenshots$$' -v ./serve
+	PADA_SCREENSHOTS=$(abspath $(SHOTS)) $(GO) test -count=1 -timeout 40m -run '^(TestScreenshots|TestBrowserEmbedFrame)$$' -v ./serve
 
 # The Cloudflare Worker (wasm/edge: the share API over D1) in edge/build
 # and the site it serves as static assets in edge/site; edge-dev runs it

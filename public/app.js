@@ -79,17 +79,19 @@ window.padaCopyFailed = (text) => {
 // In an iframe, tell the parent page how tall the page is, whenever that
 // changes, so the iframe can fit it (README: "Embed it").
 function postHeight() {
-  if (window.parent === window) return;
-  const app = document.getElementById("app");
+  if (window.parent === window || typeof ResizeObserver !== "function") return;
+  // The app replaces #app with its own root, so the body is measured: it
+  // holds only the page, and its height is the page's.
+  const body = document.body;
   let last = 0;
   const send = () => {
-    const h = Math.ceil(app.getBoundingClientRect().height);
+    const h = Math.ceil(body.getBoundingClientRect().height);
     if (h > 0 && h !== last) {
       last = h;
       window.parent.postMessage({ padaHeight: h }, "*");
     }
   };
-  new ResizeObserver(send).observe(app);
+  new ResizeObserver(send).observe(body);
   send();
 }
 
@@ -163,7 +165,7 @@ function postHeight() {
     window.padaMounted = () => {
       document.getElementById("loading").hidden = true;
       window.padaReady = true;
-      postHeight();
+      try { postHeight(); } catch (e) { console.warn("embed height:", e); }
     };
     const go = new Go();
     const inst = await WebAssembly.instantiate(mainMod, go.importObject);

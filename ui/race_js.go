@@ -479,6 +479,7 @@ func (c *Root) listen() {
 	}
 	onKey := js.FuncOf(func(_ js.Value, args []js.Value) any {
 		e := args[0]
+		press := e.Get("type").String() == "keypress"
 		if e.Get("ctrlKey").Bool() || e.Get("metaKey").Bool() || e.Get("altKey").Bool() {
 			return nil
 		}
@@ -503,8 +504,12 @@ func (c *Root) listen() {
 		}
 		switch key {
 		case " ", "ArrowRight", "r", "R", "?":
+			// Space's default (scrolling) may come with the keypress
+			// that follows the keydown: refuse it there too.
 			e.Call("preventDefault")
-			update(func() { c.Key(key) })
+			if !press {
+				update(func() { c.Key(key) })
+			}
 		}
 		return nil
 	})
@@ -514,6 +519,7 @@ func (c *Root) listen() {
 		return nil
 	})
 	global.Get("document").Call("addEventListener", "keydown", onKey)
+	global.Get("document").Call("addEventListener", "keypress", onKey)
 	global.Call("addEventListener", "hashchange", onHash)
 	global.Call("addEventListener", "popstate", onHash)
 }

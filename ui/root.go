@@ -269,11 +269,7 @@ func (r *Run) Stats() string {
 func (r *Run) TauText() string {
 	switch {
 	case r.Done != nil && r.HasTruth():
-		s := "Kendall τ = " + tauCI(r.Done)
-		if r.Done.TauCI != nil {
-			s += " (95% interval)"
-		}
-		return s
+		return "Kendall τ = " + tauCI(r.Done)
 	case r.Done != nil:
 		return "done (no ground truth: τ unknown)"
 	case len(r.Ranked) > 0 && r.HasTruth():
@@ -487,7 +483,7 @@ func (c *Root) BaselineNote() string {
 		for _, b := range r.Done.Baselines {
 			parts = append(parts, fmt.Sprintf("%s τ = %.2f [%.2f, %.2f]", baselineName(b.Name), b.Tau, b.CI.Lo, b.CI.Hi))
 		}
-		return "Free baselines (no training): " + strings.Join(parts, ", ") + ". A supernet must beat these to be worth training."
+		return "Free baselines (no training): " + strings.Join(parts, ", ") + ". A supernet must beat these to be worth training. Brackets: 95% intervals over the ranked architectures."
 	}
 	return ""
 }

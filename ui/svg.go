@@ -512,11 +512,11 @@ func Scatter(title string, runs []*Run, baselines []run.Baseline) string {
 		y := 44 + 22*len(runs)
 		var parts []string
 		for _, b := range baselines {
-			parts = append(parts, fmt.Sprintf("%s %.2f [%.2f, %.2f]", b.Name, b.Tau, b.CI.Lo, b.CI.Hi))
+			parts = append(parts, fmt.Sprintf("%s %.2f", b.Name, b.Tau))
 		}
-		fmt.Fprintf(&sb, `<line x1="%d" x2="%d" y1="%d" y2="%d" stroke="currentColor" stroke-width="2" stroke-dasharray="4 3"/><text x="%d" y="%d" font-size="14" %s>baselines τ: %s</text>`,
+		fmt.Fprintf(&sb, `<line x1="%d" x2="%d" y1="%d" y2="%d" stroke="currentColor" stroke-width="2" stroke-dasharray="4 3"/><text x="%d" y="%d" font-size="14" %s>free baselines τ: %s</text>`,
 			l, l+12, y-5, y-5, l+17, y, font, esc(strings.Join(parts, " · ")))
-		fmt.Fprintf(&sb, `<text x="%d" y="%d" font-size="14" fill-opacity="0.8" %s>free proxies, no training: a supernet must beat these to be worth training</text>`, l+17, y+19, font)
+		fmt.Fprintf(&sb, `<text x="%d" y="%d" font-size="14" fill-opacity="0.8" %s>a supernet must beat these to be worth training</text>`, l+17, y+19, font)
 	}
 	if math.IsInf(x0, 0) {
 		fmt.Fprintf(&sb, `<text x="%.0f" y="%.0f" text-anchor="middle" font-size="15" fill-opacity="0.65" %s>architectures are ranked after training</text></svg>`, float64(l)+pw/2, float64(t)+ph/2, font)
