@@ -226,3 +226,38 @@ func TestSummarize(t *testing.T) {
 		t.Errorf("histogram counts %v do not add up to 4", s.Counts)
 	}
 }
+
+// TestDraw: Draw follows Prob for both data samplers and leaves the
+// sampler's epoch order and distribution as they were.
+func TestDraw(t *testing.T) {
+	da := NewDA(4)
+	for i, s := range []float64{4, 2, 1, 1} {
+		da.Observe(i, s)
+	}
+	da.EndEpoch(5, 10)
+	for _, c := range []struct {
+		name string
+		d    Data
+	}{{"shuffle", &Shuffle{n: 4}}, {"da", da}} {
+		before := make([]float64, 4)
+		for i := range before {
+			before[i] = c.d.Prob(i)
+		}
+		r := rand.New(rand.NewPCG(1, 1))
+		const n = 40000
+		var count [4]int
+		for range n {
+			count[c.d.Draw(r)]++
+		}
+		for i, k := range count {
+			p := before[i]
+			se := math.Sqrt(p * (1 - p) / n)
+			if got := float64(k) / n; math.Abs(got-p) > 4*se || c.d.Prob(i) != p {
+				t.Errorf("%s: example %d drawn %.4f of the time, Prob %.4f (now %.4f)", c.name, i, got, p, c.d.Prob(i))
+			}
+		}
+	}
+	if da.Prob(0) < 0.3 {
+		t.Fatalf("DA is not skewed: %v", da.Probs())
+	}
+}
