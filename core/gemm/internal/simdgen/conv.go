@@ -210,20 +210,26 @@ func convFn(name string, back bool, h convHelpers) *fn {
 	zeroI := func() { f.i32c(0) }
 	// clearEdges zeroes columns [0, x0) and [x1, W) of rows [y0, y1) of the
 	// plane at out.
+	// The edges are pad floats wide or less: zeroed inline, a call per
+	// edge cost more than the stores.
+	e, e1 := f.local(i32), f.local(i32)
+	zeroRun := func(from, to func()) { // zero floats [from, to) of the row at e1
+		f.forUp(e, from, to, 1, func() {
+			f.get(e1)
+			bytes(g(e))
+			f.op(opI32Add)
+			f.f32c(0)
+			f.f32store(0)
+		})
+	}
 	clearEdges := func() {
 		f.forUp(y, g(r.y0), g(r.y1), 1, func() {
 			f.get(out)
 			bytes(func() { f.get(y); f.get(W); f.op(opI32Mul) })
 			f.op(opI32Add)
-			f.get(r.x0)
-			f.call(h.zero)
-			f.get(out)
-			bytes(func() { f.get(y); f.get(W); f.op(opI32Mul); f.get(r.x1); f.op(opI32Add) })
-			f.op(opI32Add)
-			f.get(W)
-			f.get(r.x1)
-			f.op(opI32Sub)
-			f.call(h.zero)
+			f.set(e1)
+			zeroRun(func() { f.i32c(0) }, g(r.x0))
+			zeroRun(g(r.x1), g(W))
 		})
 	}
 	f.forUp(kh, zeroI, g(K), 1, func() {
