@@ -8,6 +8,11 @@ import "golang.org/x/sys/cpu"
 // build tag purego leaves the assembly out, for comparison.
 var hasAVX = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
+// HasAVX512 says whether this CPU runs AVX-512 (foundation) code: package
+// nn's direct convolution kernels use it, and Kernel reports it, so that
+// the one check decides both.
+var HasAVX512 = hasAVX && cpu.X86.HasAVX512F
+
 // kernel6x16 is in avx_amd64.s.
 //
 //go:noescape

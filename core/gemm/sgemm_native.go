@@ -100,12 +100,16 @@ func copyTile(dst, src []float32, ld, rows, cols int) []float32 {
 	return dst[:rows*cols]
 }
 
-// Kernel names the code that computes most products here ("avx2" or
-// "gonum"), for a run's backend string: their results differ in the last
-// bits (the AVX2 kernel fuses multiply-adds), so a run is reproducible
-// bit for bit on the same kernel and thread count.
+// Kernel names the code that computes most of a training step ("avx512",
+// "avx2" or "gonum"), for a run's backend string: their results differ in
+// the last bits (the AVX kernels fuse multiply-adds, and with AVX-512
+// package nn computes 3x3 convolutions directly, in another order), so a
+// run is reproducible bit for bit on the same kernel and thread count.
 func Kernel() string {
-	if useAVX {
+	switch {
+	case useAVX && HasAVX512:
+		return "avx512"
+	case useAVX:
 		return "avx2"
 	}
 	return "gonum"

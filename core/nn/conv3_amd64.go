@@ -2,11 +2,12 @@
 
 package nn
 
-import "golang.org/x/sys/cpu"
+import "pada/core/gemm"
 
 // has512 says whether this CPU runs the AVX-512 kernels of the direct 3x3
-// convolution (conv3_amd64.s). The build tag purego leaves them out.
-var has512 = cpu.X86.HasAVX512F
+// convolution (conv3_amd64.s); gemm.Kernel reports the same. The build
+// tag purego leaves them out.
+var has512 = gemm.HasAVX512
 
 // convTile8x32 and wgradTile4x3 are in conv3_amd64.s.
 
