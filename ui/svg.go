@@ -255,7 +255,7 @@ var OpShort = [space.NumOps]string{"none", "skip", "conv1x1", "conv3x3", "avgpoo
 // (all six are the same in the reference mode, which shares one
 // distribution across edges).
 func PathBars(title string, p [space.NumEdges][space.NumOps]float64) string {
-	const W, H, l, t, rowH = 520, 250, 70, 34, 26
+	const W, H, l, t, rowH = 520, 250, 86, 34, 26
 	pw := float64(W - l - 20)
 	var sb strings.Builder
 	fmt.Fprintf(&sb, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" class="chart" fill="currentColor" role="img" aria-label="%s">`, W, H, esc(title))
