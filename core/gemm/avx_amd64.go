@@ -2,7 +2,11 @@
 
 package gemm
 
-import "golang.org/x/sys/cpu"
+import (
+	"os"
+
+	"golang.org/x/sys/cpu"
+)
 
 // hasAVX says whether this CPU runs kernel6x16 (AVX2 with FMA). The
 // build tag purego leaves the assembly out, for comparison.
@@ -10,8 +14,10 @@ var hasAVX = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
 // HasAVX512 says whether this CPU runs AVX-512 (foundation) code: package
 // nn's direct convolution kernels use it, and Kernel reports it, so that
-// the one check decides both.
-var HasAVX512 = hasAVX && cpu.X86.HasAVX512F
+// the one check decides both. The environment variable PADA_NO_AVX512=1
+// turns it off, so that the tests of any package (the PyTorch parity test
+// among them) can run on the AVX2 path of an AVX-512 CPU.
+var HasAVX512 = hasAVX && cpu.X86.HasAVX512F && os.Getenv("PADA_NO_AVX512") != "1"
 
 // kernel6x16 is in avx_amd64.s.
 //

@@ -25,7 +25,8 @@ package nn
 // the input) that stays in L1/L2.
 
 // useConv3 sends eligible convolutions to the direct path; tests turn it
-// off to check the blocked im2col path on the same CPU.
+// off to check the blocked im2col path on the same CPU (and
+// PADA_NO_AVX512=1 turns has512 off, see gemm.HasAVX512).
 var useConv3 = has512
 
 // conv3Floats is about how many floats a block's padded planes (input,
