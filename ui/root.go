@@ -347,7 +347,7 @@ func (c *Root) ValChart() string {
 		}
 		ss = append(ss, s)
 	}
-	return figure(LineChart(Axis{Title: "Validation accuracy (random paths)", XLabel: "epoch", YLabel: "accuracy (%)"}, ss),
+	return figure(LineChart(Axis{Title: "Validation accuracy (random paths)", XLabel: "epoch", YLabel: "accuracy (%)", IntX: true}, ss),
 		Table("Validation accuracy per epoch", []string{"run", "epoch", "accuracy (%)"}, rows), c.ShowTables)
 }
 
@@ -364,7 +364,7 @@ func (c *Root) GVChart() string {
 		}
 		ss = append(ss, s)
 	}
-	return figure(LineChart(Axis{Title: "Gradient variance per parameter", XLabel: "epoch", YLabel: "variance (log)", LogY: true}, ss),
+	return figure(LineChart(Axis{Title: "Gradient variance per parameter", XLabel: "epoch", YLabel: "variance (log)", LogY: true, IntX: true}, ss),
 		Table("Gradient variance per epoch", []string{"run", "epoch", "GV", "GV per parameter"}, rows), c.ShowTables)
 }
 

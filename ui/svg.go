@@ -29,6 +29,7 @@ type Axis struct {
 	XLabel string
 	YLabel string
 	LogY   bool
+	IntX   bool // x counts something (epochs): whole-number ticks only
 	Width  int
 	Height int
 }
@@ -194,6 +195,9 @@ func LineChart(a Axis, series []Series) string {
 		}
 	}
 	xs := ticks(x0, x1, 5)
+	if a.IntX {
+		xs = slices.DeleteFunc(xs, func(v float64) bool { return v != math.Trunc(v) })
+	}
 	for i, lab := range tickLabels(xs) {
 		fmt.Fprintf(&sb, `<text x="%.1f" y="%.0f" text-anchor="middle" font-size="14" %s>%s</text>`, px(xs[i]), float64(t)+ph+18, font, lab)
 	}

@@ -206,6 +206,13 @@ func TestLogAxisTicks(t *testing.T) {
 	}
 }
 
+func TestEpochTicksAreWhole(t *testing.T) {
+	s := LineChart(Axis{IntX: true}, []Series{{X: []float64{1, 2, 3}, Y: []float64{10, 20, 30}}})
+	if strings.Contains(s, ">1.5<") || !strings.Contains(s, ">2<") {
+		t.Errorf("epoch axis ticks: %s", s)
+	}
+}
+
 func TestThumbnail(t *testing.T) {
 	u := Thumbnail([]byte{0, 255, 128, 64}, 1, 2, 2)
 	if !strings.HasPrefix(u, "data:image/bmp;base64,Qk") { // "BM"
