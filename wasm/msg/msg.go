@@ -9,6 +9,7 @@
 //	{type: "init", module: WebAssembly.Module}   (worker.js: boot Go)
 //	{type: "start", config: "<Config JSON>", data: {file: ArrayBuffer, ...}, truth: "<CSV>"?}
 //	{type: "pause"} {type: "resume"} {type: "step"} {type: "stop"}
+//	{type: "weights"}   save the supernet now (also after the run is done)
 //
 // Messages from a worker to the page:
 //
@@ -16,6 +17,8 @@
 //	{type: "batch", json: "<Batch JSON>"}  events since the last batch
 //	{type: "state", state: "running"|"paused"|"stopped"|"done"}
 //	{type: "error", field: "epochs"?, error: "..."}  the run is over
+//	{type: "weights", npz: ArrayBuffer}    the weights as .npz (state_dict keys, with a probe), transferred
+//	{type: "weights-error", error: "..."}  why they could not be written
 package msg
 
 import "pada/core/run"
