@@ -262,6 +262,11 @@ func (r *Run) Stats() string {
 	if r.Mem > 0 {
 		parts = append(parts, fmt.Sprintf("%.0f MB", float64(r.Mem)/(1<<20)))
 	}
+	if r.Started != nil && r.Started.Backend != "" {
+		// Which kernels ran (e.g. "go-wasm/wasm-simd128 worker", or the
+		// native server's), so a reader can tell why speeds differ.
+		parts = append(parts, r.Started.Backend)
+	}
 	return strings.Join(parts, " · ")
 }
 

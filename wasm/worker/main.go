@@ -23,6 +23,7 @@ import (
 
 	"pada/core/checkpoint"
 	"pada/core/data"
+	"pada/core/gemm"
 	"pada/core/groundtruth"
 	"pada/core/nn"
 	"pada/core/run"
@@ -334,7 +335,7 @@ func (w *worker) start(c command) (field string, err error) {
 	w.batch = cfg.Shape.Batch
 	w.sent = map[int]bool{}
 	w.last = time.Now()
-	w.sess, err = train.NewSession(cfg, net, w.sets, archs, truth, "go-wasm worker", func(e run.Event) {
+	w.sess, err = train.NewSession(cfg, net, w.sets, archs, truth, "go-wasm/"+gemm.Kernel()+" worker", func(e run.Event) {
 		w.pending = append(w.pending, e)
 		if e.Step != nil {
 			for k, op := range e.Step.Ops {
