@@ -171,6 +171,7 @@ func (c *Root) Charts() []Chart {
 	add("loss", c.LossChart)
 	add("acc", c.AccChart)
 	add("gv", c.GVChart)
+	add("drift", c.DriftChart)
 	add("val", c.ValChart)
 	if c.State.Shows("rank") {
 		note := c.TruthNote()

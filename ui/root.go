@@ -356,21 +356,68 @@ func (c *Root) ValChart() string {
 		Table("Validation accuracy per epoch", []string{"run", "epoch", "accuracy (%)"}, rows), c.ShowTables)
 }
 
-// GVChart is the gradient variance per epoch (log axis).
+// GVChart shows the gradient variance as the theory means it, at fixed
+// weights (the probe at each epoch's end: the spread of the estimator the
+// run trains with around the uniform-average gradient, beside uniform
+// sampling's at the same weights). DriftChart keeps the older figure.
 func (c *Root) GVChart() string {
+	var ss []Series
+	var rows [][]string
+	// A log axis needs positive values; the probe subtracts the noise of
+	// its own estimate, so a small figure can come out at or below 0.
+	const floor = 1e-12
+	pos := func(v float64) float64 { return max(v, floor) }
+	for _, r := range c.Runs {
+		s := Series{Name: r.Label(), Color: r.Color}
+		u := Series{Name: r.Label() + ": uniform at the same weights", Color: "#999999"}
+		unbiased := r.Started != nil && r.Started.Config.Sampler.Unbiased
+		for _, e := range r.Epochs {
+			g := e.GVFixed
+			if g == nil {
+				continue
+			}
+			own, name := g.Unweighted, "unweighted (as trained)"
+			if unbiased {
+				own, name = g.Weighted, "importance-weighted (as trained)"
+			}
+			x := float64(e.Epoch + 1)
+			s.X, s.Y = append(s.X, x), append(s.Y, pos(own))
+			u.X, u.Y = append(u.X, x), append(u.Y, pos(g.Uniform))
+			rows = append(rows, []string{r.Label(), fmt.Sprint(e.Epoch + 1), name, fmt.Sprintf("%.3g", own),
+				fmt.Sprintf("%.3g", g.Weighted), fmt.Sprintf("%.3g", g.Uniform), fmt.Sprint(g.Draws)})
+		}
+		ss = append(ss, s)
+		if r.Sampler != "uniform" && len(u.X) > 0 {
+			ss = append(ss, u)
+		}
+	}
+	return figure(LineChart(Axis{Title: "Gradient variance at fixed weights, per parameter", XLabel: "epoch", YLabel: "variance (log)", LogY: true, IntX: true}, ss),
+		Table("Gradient variance at fixed weights (per parameter)", []string{"run", "epoch", "estimator", "as trained", "importance-weighted", "uniform sampling", "draws"}, rows), c.ShowTables)
+}
+
+// DriftChart is the figure the page showed as "gradient variance" before,
+// under its honest name: the spread of the successive training gradients
+// around their mean over an epoch.
+func (c *Root) DriftChart() string {
+	const floor = 1e-12
+	pos := func(v float64) float64 { return max(v, floor) }
 	var ss []Series
 	var rows [][]string
 	for _, r := range c.Runs {
 		s := Series{Name: r.Label(), Color: r.Color}
 		for _, e := range r.Epochs {
+			d, dp := e.Drift, e.DriftPerParam
+			if d == 0 && dp == 0 { // events written before the field was renamed
+				d, dp = e.GV, e.GVPerParam
+			}
 			s.X = append(s.X, float64(e.Epoch+1))
-			s.Y = append(s.Y, e.GVPerParam)
-			rows = append(rows, []string{r.Label(), fmt.Sprint(e.Epoch + 1), fmt.Sprintf("%.3g", e.GV), fmt.Sprintf("%.3g", e.GVPerParam)})
+			s.Y = append(s.Y, pos(dp))
+			rows = append(rows, []string{r.Label(), fmt.Sprint(e.Epoch + 1), fmt.Sprintf("%.3g", d), fmt.Sprintf("%.3g", dp)})
 		}
 		ss = append(ss, s)
 	}
-	return figure(LineChart(Axis{Title: "Gradient variance per parameter", XLabel: "epoch", YLabel: "variance (log)", LogY: true, IntX: true}, ss),
-		Table("Gradient variance per epoch", []string{"run", "epoch", "GV", "GV per parameter"}, rows), c.ShowTables)
+	return figure(LineChart(Axis{Title: "Gradient drift across an epoch, per parameter", XLabel: "epoch", YLabel: "spread (log)", LogY: true, IntX: true}, ss),
+		Table("Gradient drift across an epoch", []string{"run", "epoch", "drift", "drift per parameter"}, rows), c.ShowTables)
 }
 
 // RankChart is predicted vs ground-truth accuracy with Kendall tau.

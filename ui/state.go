@@ -90,7 +90,7 @@ type State struct {
 
 // Views are the page's charts that a link can choose with views=…, in
 // page order.
-var Views = []string{"loss", "acc", "gv", "val", "rank", "cell", "paths", "data"}
+var Views = []string{"loss", "acc", "gv", "drift", "val", "rank", "cell", "paths", "data"}
 
 // Default is the race a teacher gets by pressing one button: the mini
 // preset's network and optimiser, cut to fit a lesson. Two workers on a

@@ -166,12 +166,13 @@ func TestChartsWellFormed(t *testing.T) {
 		{Type: run.TypeStep, Step: &run.Step{Step: 1, Loss: 2.3, Acc: 10, Ops: [6]int{0, 1, 2, 3, 4, 3}, Arch: "x"}},
 		{Type: run.TypeStep, Step: &run.Step{Step: 2, Loss: 2.1, Acc: 14}},
 		{Type: run.TypeEpoch, Epoch: &run.Epoch{Epoch: 0, GV: 1e-3, GVPerParam: 1e-8, ValAcc: 20,
-			Data: &sampler.Summary{Edges: []float64{0.5, 1, 2}, Counts: []int{3, 5}, Top: []int{1}, Bottom: []int{2}}}},
+			GVFixed: &run.GVFixed{Draws: 8, Weighted: 3e-6, Unweighted: -1e-9, Uniform: 2e-6},
+			Data:    &sampler.Summary{Edges: []float64{0.5, 1, 2}, Counts: []int{3, 5}, Top: []int{1}, Bottom: []int{2}}}},
 		{Type: run.TypeRank, Rank: &run.RankProgress{Done: 1, Total: 2, Arch: "a<b>", Pred: 30, Truth: -1}},
 	}, Thumbs: map[int][]byte{1: make([]byte, 16)}, Labels: map[int]int{1: 3}, C: 1, H: 4, W: 4})
 	c := &Root{State: Default(), Runs: []*Run{NewRun("uniform", 0), r}}
 	for name, s := range map[string]string{
-		"loss": c.LossChart(), "acc": c.AccChart(), "gv": c.GVChart(), "val": c.ValChart(), "rank": c.RankChart(),
+		"loss": c.LossChart(), "acc": c.AccChart(), "gv": c.GVChart(), "drift": c.DriftChart(), "val": c.ValChart(), "rank": c.RankChart(),
 		"path": r.PathChart(true), "cell": r.CellChart(), "data": r.DataChart(false),
 		"empty": LineChart(Axis{Title: "t", LogY: true}, nil), "nan": LineChart(Axis{}, []Series{{X: []float64{1, 2}, Y: []float64{math.NaN(), math.Inf(1)}}}),
 	} {
@@ -426,5 +427,29 @@ func TestExports(t *testing.T) {
 	}
 	if strings.Contains(c.Link(false), "embed=1") {
 		t.Errorf("link %q", c.Link(false))
+	}
+}
+
+// The fixed-weight chart plots the estimator a run trains with beside
+// uniform sampling at the same weights, and the drift chart reads events
+// written before the drift fields were named (gv, gv_per_param).
+func TestGradientCharts(t *testing.T) {
+	r := NewRun("pa+da", 1)
+	r.Apply(msg.Batch{Events: []run.Event{
+		{Type: run.TypeEpoch, Epoch: &run.Epoch{Epoch: 0, GV: 4e-3, GVPerParam: 5e-8,
+			GVFixed: &run.GVFixed{Draws: 8, Weighted: 3e-6, Unweighted: 7e-7, Uniform: 2e-6}}},
+	}})
+	c := &Root{State: Default(), Runs: []*Run{r}, ShowTables: true}
+	gv := c.GVChart()
+	for _, want := range []string{"Gradient variance at fixed weights", "uniform at the same weights", "unweighted (as trained)", "7e-07", "2e-06"} {
+		if !strings.Contains(gv, want) {
+			t.Errorf("fixed-weight chart lacks %q", want)
+		}
+	}
+	drift := c.DriftChart()
+	for _, want := range []string{"Gradient drift across an epoch", "0.004", "5e-08"} {
+		if !strings.Contains(drift, want) {
+			t.Errorf("drift chart lacks %q", want)
+		}
 	}
 }
