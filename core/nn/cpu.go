@@ -339,49 +339,14 @@ func (t *im2colTask) Do(lo, hi int) {
 }
 
 // same is Do for stride 1 and "same" padding: each row of the column
-// matrix is the image plane shifted by (kh-pad)*W + (kw-pad), which is one
-// contiguous copy per plane; only the rows shifted in from outside and
-// the columns that wrap around a row edge are then cleared.
+// matrix is the image plane shifted by (kh-pad)*W + (kw-pad), one
+// contiguous copy per plane (gemm.Im2colSame, a simd128 kernel in wasm).
 func (t *im2colTask) same(lo, hi int) {
 	g := t.g
-	hw := g.H * g.W
-	p := g.N * hw
+	p := g.N * g.H * g.W
+	kk := g.K * g.K
 	for ci := lo; ci < hi; ci++ {
-		for kh := 0; kh < g.K; kh++ {
-			dy := kh - g.Pad
-			y0, y1 := max(0, -dy), min(g.H, g.H-dy) // output rows with an input row
-			for kw := 0; kw < g.K; kw++ {
-				dx := kw - g.Pad
-				x0, x1 := max(0, -dx), min(g.W, g.W-dx)
-				row := t.col[((ci*g.K+kh)*g.K+kw)*p : ((ci*g.K+kh)*g.K+kw+1)*p]
-				for n := 0; n < g.N; n++ {
-					plane := t.src[(ci*g.N+n)*hw : (ci*g.N+n+1)*hw]
-					out := row[n*hw : (n+1)*hw]
-					if y0 >= y1 || x0 >= x1 {
-						clear(out)
-						continue
-					}
-					// Output [y0*W, y1*W) reads input from (y0+dy)*W+dx on.
-					a, b := y0*g.W, y1*g.W
-					sa := a + dy*g.W + dx
-					lo, hi := a, b
-					if sa < 0 { // only the first x0 entries fall before the plane
-						lo = a - sa
-					}
-					if e := sa + (b - a); e > hw {
-						hi = b - (e - hw)
-					}
-					copy(out[lo:hi], plane[sa+(lo-a):])
-					clear(out[:lo])
-					clear(out[hi:])
-					for y := y0; y < y1; y++ {
-						r := out[y*g.W : (y+1)*g.W]
-						clear(r[:x0])
-						clear(r[x1:])
-					}
-				}
-			}
-		}
+		gemm.Im2colSame(t.col[ci*kk*p:(ci+1)*kk*p], t.src[ci*p:(ci+1)*p], g.N, g.H, g.W, g.K, g.Pad)
 	}
 }
 
@@ -481,51 +446,16 @@ func (t *col2imTask) Do(lo, hi int) {
 }
 
 // same is Do for stride 1 and "same" padding, the mirror of
-// im2colTask.same: the entries of a column-matrix row that wrap around a
-// row edge are cleared (the matrix is scratch), then the row is added to
-// the shifted plane in one contiguous run. The blocked convolution calls
-// it without a ReLU and masks the sums itself.
+// im2colTask.same (gemm.Col2imSame): the entries of a column-matrix row
+// that wrap around a row edge are cleared (the matrix is scratch), then
+// the row is added to the shifted plane in one contiguous run. The blocked
+// convolution calls it without a ReLU and masks the sums itself.
 func (t *col2imTask) same(lo, hi int) {
 	g := t.g
-	hw := g.H * g.W
-	p := g.N * hw
+	p := g.N * g.H * g.W
+	kk := g.K * g.K
 	for ci := lo; ci < hi; ci++ {
-		acc := t.dsrc[ci*p : (ci+1)*p]
-		for kh := 0; kh < g.K; kh++ {
-			dy := kh - g.Pad
-			y0, y1 := max(0, -dy), min(g.H, g.H-dy)
-			for kw := 0; kw < g.K; kw++ {
-				dx := kw - g.Pad
-				x0, x1 := max(0, -dx), min(g.W, g.W-dx)
-				if y0 >= y1 || x0 >= x1 {
-					continue
-				}
-				row := t.col[((ci*g.K+kh)*g.K+kw)*p : ((ci*g.K+kh)*g.K+kw+1)*p]
-				for n := 0; n < g.N; n++ {
-					in := row[n*hw : (n+1)*hw]
-					for y := y0; y < y1; y++ {
-						r := in[y*g.W : (y+1)*g.W]
-						clear(r[:x0])
-						clear(r[x1:])
-					}
-					a, b := y0*g.W, y1*g.W
-					sa := a + dy*g.W + dx
-					lo, hi := a, b
-					if sa < 0 {
-						lo = a - sa
-					}
-					if e := sa + (b - a); e > hw {
-						hi = b - (e - hw)
-					}
-					src := in[lo:hi]
-					d := acc[n*hw : (n+1)*hw][sa+(lo-a):]
-					d = d[:len(src)]
-					for i, v := range src {
-						d[i] += v
-					}
-				}
-			}
-		}
+		gemm.Col2imSame(t.dsrc[ci*p:(ci+1)*p], t.col[ci*kk*p:(ci+1)*kk*p], g.N, g.H, g.W, g.K, g.Pad)
 	}
 }
 
