@@ -45,7 +45,13 @@ func TestSelectArchsTruthTable(t *testing.T) {
 		t.Fatalf("archs %d, truth %v; want 4 archs, 85 first and -1 last", len(archs), truth.Acc)
 	}
 	tau := rank.KendallTau([]float64{90, 80, 70, 60}, []float64{80, 90, 72, 59})
-	want := run.TruthTable{Rows: 5, Known: 3, Doubly: 4, SeedTau: tau, Ceiling: groundtruth.NoiseFromTau(tau).Ceiling(1)}
+	// Four rows of two seeds and one of one: the ceiling lies between a
+	// one-seed table's and a two-seed table's.
+	n := groundtruth.NoiseFromTau(tau)
+	want := run.TruthTable{Rows: 5, Known: 3, Doubly: 4, SeedTau: tau, Ceiling: n.CeilingRows([]int{0, 1, 4})}
+	if !(want.Ceiling > n.Ceiling(1) && want.Ceiling < n.Ceiling(2)) {
+		t.Errorf("ceiling %g of mixed rows outside [%g, %g]", want.Ceiling, n.Ceiling(1), n.Ceiling(2))
+	}
 	if truth.Table == nil || *truth.Table != want {
 		t.Fatalf("table %+v, want %+v", truth.Table, want)
 	}

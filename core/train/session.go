@@ -218,7 +218,22 @@ func SelectArchs(e run.Eval, seed uint64, table *groundtruth.Table) ([]space.Arc
 	if info.Doubly < 2 || !(info.SeedTau > 0) {
 		info.SeedTau = 0
 	} else {
-		info.Ceiling = groundtruth.NoiseFromTau(info.SeedTau).Ceiling(1)
+		// Rows are means of one, two or three seeds: the ceiling follows
+		// the table as it was trained, not a table of single seeds.
+		var bySeeds []int
+		for _, r := range table.Rows {
+			k := 0
+			for _, v := range r.Seeds {
+				if !math.IsNaN(v) {
+					k++
+				}
+			}
+			for len(bySeeds) <= k {
+				bySeeds = append(bySeeds, 0)
+			}
+			bySeeds[k]++
+		}
+		info.Ceiling = groundtruth.NoiseFromTau(info.SeedTau).CeilingRows(bySeeds)
 	}
 	return archs, Truth{Acc: acc, Table: info}, nil
 }
