@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 	"sync"
@@ -274,7 +275,13 @@ func (r *Run) Stats() string {
 func (r *Run) TauText() string {
 	switch {
 	case r.Done != nil && r.HasTruth():
-		return "Kendall τ = " + tauCI(r.Done)
+		s := "Kendall τ = " + tauCI(r.Done)
+		// The part of the ranking that counting convolutions cannot
+		// explain: tau among cells with the same number of convolutions.
+		if w := r.Done.WithinConvs; w != nil && !math.IsNaN(w.Tau) {
+			s += fmt.Sprintf(" · within equal conv counts τ = %.2f [%.2f, %.2f] (%d groups)", w.Tau, w.CI.Lo, w.CI.Hi, w.Groups)
+		}
+		return s
 	case r.Done != nil:
 		return "done (no ground truth: τ unknown)"
 	case len(r.Ranked) > 0 && r.HasTruth():

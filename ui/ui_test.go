@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"pada/core/rank/stat"
 	"pada/core/run"
 	"pada/core/sampler"
 	"pada/wasm/msg"
@@ -450,6 +451,21 @@ func TestGradientCharts(t *testing.T) {
 	for _, want := range []string{"Gradient drift across an epoch", "0.004", "5e-08"} {
 		if !strings.Contains(drift, want) {
 			t.Errorf("drift chart lacks %q", want)
+		}
+	}
+}
+
+// A finished run's τ line carries its interval and the τ within groups of
+// equal convolution count, when the done event has them.
+func TestTauTextWithin(t *testing.T) {
+	r := NewRun("pada", 0)
+	r.Done = &run.Done{Tau: 0.412, Assessment: run.Assessment{TauCI: &stat.Interval{Lo: 0.3, Hi: 0.52},
+		WithinConvs: &run.WithinTau{Within: stat.Within{Tau: 0.18, Groups: 3, Archs: 40, Pairs: 300}, CI: stat.Interval{Lo: 0.05, Hi: 0.31}}}}
+	r.Ranked = []RankPoint{{"a", 80, 84}, {"b", 70, 83}}
+	got := r.TauText()
+	for _, want := range []string{"0.412 [0.30, 0.52]", "within equal conv counts τ = 0.18 [0.05, 0.31] (3 groups)"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("TauText() = %q, want it to contain %q", got, want)
 		}
 	}
 }
