@@ -88,6 +88,12 @@ func Start(o ServerOptions) (*Server, error) {
 		NoLog:      true,
 		// A job's result carries a run's events; allow 8 MiB messages.
 		MaxPayload: 8 << 20,
+		// Sync every write: a result or an ack the server confirmed must
+		// survive a kill -9 of the process that embeds it (the file store
+		// otherwise flushes in the background), or a restarted sweep
+		// waits for a result that was acknowledged and lost. Jobs and
+		// results are a few per run, so the cost is small.
+		SyncAlways: true,
 	}
 	if o.Token != "" && len(o.NKeys) > 0 {
 		// One authorisation mechanism per server: a token user beside
