@@ -464,7 +464,9 @@ func (q *Queue) Workers(ctx context.Context, wait time.Duration) ([]string, erro
 	}
 }
 
-// Pending is the number of jobs of batch waiting or in progress.
+// Pending is the number of jobs of batch waiting or in progress. A job
+// whose result was just published may count for a moment longer: the
+// result is published before the job is acked.
 func (q *Queue) Pending(ctx context.Context, batch string) (uint64, error) {
 	s, err := q.js.Stream(ctx, JobsStream)
 	if err != nil {
