@@ -45,3 +45,17 @@ func ExampleArch_Key() {
 	// true
 	// 6466 of 15625 architectures are distinct
 }
+
+func ExampleLookup() {
+	s, err := space.Lookup("nb201-small")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(s, s.Nodes(), "nodes", s.Edges(), s.NumArchs(), "architectures,", s.NumUnique(), "distinct")
+	a, _ := s.Parse("|nor_conv_3x3~0|+|skip_connect~0|avg_pool_3x3~1|")
+	fmt.Println(s.Encode(a), s.Index(a), s.Key(a))
+	// Output:
+	// nb201-small 3 nodes [1<-0 2<-0 2<-1] 125 architectures, 60 distinct
+	// [3 1 4] 84 ((0)@nor_conv_3x3)@avg_pool_3x3+0
+}

@@ -1,10 +1,5 @@
 package space
 
-import (
-	"fmt"
-	"strconv"
-)
-
 // Op is a candidate operation on one edge of the cell. The numeric values
 // are the NAS-Bench-201 op indices, so an Op can index per-op tables and
 // the digits of Arch.Index directly.
@@ -22,41 +17,18 @@ const (
 // NumOps is the number of candidate operations per edge.
 const NumOps = 5
 
-// opNames are the names NAS-Bench-201 uses in architecture strings.
-var opNames = [NumOps]string{
-	None:       "none",
-	Skip:       "skip_connect",
-	Conv1x1:    "nor_conv_1x1",
-	Conv3x3:    "nor_conv_3x3",
-	AvgPool3x3: "avg_pool_3x3",
-}
-
 // String returns the NAS-Bench-201 name of o, or "Op(n)" if o is not one
 // of the five operations.
-func (o Op) String() string {
-	if o < NumOps {
-		return opNames[o]
-	}
-	return "Op(" + strconv.Itoa(int(o)) + ")"
-}
+func (o Op) String() string { return NB201Cell.OpName(o) }
 
-// HasParams reports whether o has trainable weights; only the two
+// HasParams reports whether o has trainable weights in NB201; only the two
 // convolutions do (their BatchNorm is not affine).
-func (o Op) HasParams() bool {
-	return o == Conv1x1 || o == Conv3x3
-}
+func (o Op) HasParams() bool { return NB201Cell.HasParams(o) }
 
-// ParseOp returns the operation with NAS-Bench-201 name s. The match is
-// exact: case and surrounding space matter, as they do in the benchmark's
+// ParseOp returns the NB201 operation with name s. The match is exact:
+// case and surrounding space matter, as they do in the benchmark's
 // strings.
-func ParseOp(s string) (Op, error) {
-	for i, n := range opNames {
-		if s == n {
-			return Op(i), nil
-		}
-	}
-	return 0, fmt.Errorf("space: unknown op %q (want none, skip_connect, nor_conv_1x1, nor_conv_3x3 or avg_pool_3x3)", clip(s))
-}
+func ParseOp(s string) (Op, error) { return NB201Cell.ParseOp(s) }
 
 // clip shortens s for an error message, so that a huge bad input does not
 // become a huge error.
