@@ -46,6 +46,7 @@ func (c *Root) Start() {
 	c.crashHook()
 	c.listen()
 	c.race.probe(c)
+	c.startShares() // share_js.go
 	if c.State.Auto {
 		c.env.Lock()
 		c.Race()

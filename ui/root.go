@@ -47,6 +47,10 @@ type Root struct {
 	Help    bool
 	Copied  string
 
+	// Shares is publishing this race and replaying a published one
+	// (share.go, replay.go).
+	Shares Sharing
+
 	env   vugu.EventEnv
 	mu    sync.Mutex
 	dirty bool
@@ -91,6 +95,7 @@ func (c *Root) HashChanged(h string) {
 	c.State, c.Errs = ParseHash(h)
 	c.Raw = nil
 	c.Note = ""
+	c.followShare()
 }
 
 // Set changes a control's value; a bad value keeps the old one and shows
@@ -142,6 +147,9 @@ func (c *Root) Running() bool {
 // Race starts one worker per selected sampler. Invalid settings start
 // nothing and say why; during a race it first asks whether to discard it.
 func (c *Root) Race() {
+	if c.Replaying() {
+		return // a published race is shown read-only ("train it yourself" leaves it)
+	}
 	if c.Running() {
 		c.Confirm = true
 		return
@@ -777,6 +785,9 @@ func (c *Root) PageClass() string {
 	if c.State.Big {
 		cls = append(cls, "big")
 	}
+	if c.Replaying() {
+		cls = append(cls, "replay")
+	}
 	return strings.Join(cls, " ")
 }
 
@@ -784,6 +795,9 @@ func (c *Root) PageClass() string {
 // pauses, the right arrow steps, R resets, ? toggles the help. It reports
 // whether the key was one of them.
 func (c *Root) Key(k string) bool {
+	if c.Replaying() && k != "?" {
+		return false
+	}
 	switch k {
 	case " ":
 		switch {

@@ -86,6 +86,9 @@ type State struct {
 	// (fields it leaves out keep the settings' values; the sampler still
 	// comes from Runs).
 	Config string
+	// Share is the id of a published race: the page replays it
+	// read-only instead of training (replay.go).
+	Share string
 }
 
 // Views are the page's charts that a link can choose with views=…, in
@@ -201,6 +204,16 @@ func samplerNames() []string {
 
 // props are the settings in hash order.
 var props = []prop{
+	{"share", func(s *State) string { return s.Share }, func(s *State, v string) error {
+		if v != "" && !run.ValidShareID(v) {
+			if len(v) > 40 {
+				v = v[:40] + "…"
+			}
+			return fmt.Errorf("share: %q is not a share id (%d characters of A-Z a-z 0-9 - _)", v, run.ShareIDLen)
+		}
+		s.Share = v
+		return nil
+	}},
 	listProp("runs", "runs", samplerNames, 1, MaxRuns, func(s *State) *[]string { return &s.Runs }),
 	intProp("epochs", "Epochs", 1, MaxEpochs, func(s *State) *int { return &s.Epochs }),
 	intProp("batch", "Batch", MinBatch, MaxBatch, func(s *State) *int { return &s.Batch }),

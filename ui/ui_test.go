@@ -27,6 +27,7 @@ func TestHashRoundTrip(t *testing.T) {
 	s.PerEdge, s.Embed, s.Unbiased, s.Auto, s.Big = true, true, true, true, true
 	s.Backend, s.Theme, s.Views = "native", "dark", []string{"loss", "rank"}
 	s.Config = `{"version":1,"epochs":3}`
+	s.Share = "AAAAAAAAAAAAAAAAAAAAAA"
 	got, errs := ParseHash("#" + s.Hash())
 	if len(errs) > 0 {
 		t.Fatal(errs)

@@ -2,11 +2,13 @@ package run
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"reflect"
+	"runtime/debug"
 	"strings"
 	"unicode/utf8"
 
@@ -369,4 +371,43 @@ func (v *validator) pct(field string, x float64) {
 	if !(x >= -1 && x <= 100) {
 		v.fail(field, "%v is outside [-1, 100]", x)
 	}
+}
+
+// ShareIDLen is the length of a published record's id: 128 random bits
+// in unpadded base64url.
+const ShareIDLen = 22
+
+// ValidShareID reports whether id has the form of a share id. The share
+// API and the page both check it, so it lives with the record.
+func ValidShareID(id string) bool {
+	if len(id) != ShareIDLen {
+		return false
+	}
+	b, err := base64.RawURLEncoding.Strict().DecodeString(id)
+	return err == nil && len(b) == 16
+}
+
+// CodeVersion names the running binary's code for a record's Code: the
+// VCS revision it was built from ("+dirty" when the tree had changes),
+// or "devel" when the build carries none (go run, go test).
+func CodeVersion() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "devel"
+	}
+	var rev, dirty string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				dirty = "+dirty"
+			}
+		}
+	}
+	if rev == "" {
+		return "devel"
+	}
+	return rev + dirty
 }

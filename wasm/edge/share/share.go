@@ -12,7 +12,8 @@
 //	                          400 names the field or byte offset, 413 too large,
 //	                          415 not JSON, 422 another record version,
 //	                          429 too many publications from this client (Retry-After)
-//	GET    /api/shares/{id}   200 the record as JSON (nosniff, a CSP that runs nothing); 404
+//	GET    /api/shares/{id}   200 the record as JSON (nosniff, a CSP that runs nothing,
+//	                          Last-Modified: when it was published); 404
 //	DELETE /api/shares/{id}   Authorization: Bearer {token}: 204; 403 without or with a wrong token; 404
 //
 // The token is shown once, in the answer to the POST: the store keeps
@@ -220,6 +221,9 @@ func (h *Handler) fetch(w http.ResponseWriter, r *http.Request) {
 	// Opened directly, the record is a document that may run nothing.
 	hd.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'; sandbox")
 	hd.Set("Cache-Control", "no-cache")
+	// When it was published, which a replay shows (the record itself
+	// carries no date: a date from the publisher would be its word).
+	hd.Set("Last-Modified", s.Created.UTC().Format(http.TimeFormat))
 	hd.Set("Content-Length", strconv.Itoa(len(s.Record)))
 	w.WriteHeader(http.StatusOK)
 	w.Write(s.Record)
@@ -267,9 +271,6 @@ func (h *Handler) lookup(w http.ResponseWriter, r *http.Request) (Share, bool) {
 	return s, true
 }
 
-// idLen is the length of 16 bytes in unpadded base64url.
-const idLen = 22
-
 // randomID is 128 bits from the system's random source, base64url.
 func randomID() (string, error) {
 	var b [16]byte
@@ -280,13 +281,7 @@ func randomID() (string, error) {
 }
 
 // ValidID reports whether id has the form randomID gives.
-func ValidID(id string) bool {
-	if len(id) != idLen {
-		return false
-	}
-	b, err := base64.RawURLEncoding.Strict().DecodeString(id)
-	return err == nil && len(b) == 16
-}
+func ValidID(id string) bool { return run.ValidShareID(id) }
 
 func writeError(w http.ResponseWriter, e *Error) { writeJSON(w, e.Code, e) }
 
