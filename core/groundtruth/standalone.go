@@ -187,7 +187,10 @@ func (s *Standalone) Train(ctx context.Context, a space.Arch, seed uint64) (Resu
 // ReLU, additions and biases are not counted. A convolution on an edge
 // whose output cannot reach the cell's output still counts, because the
 // network computes it, as NAS-Bench-201's counts do.
-func FLOPs(s space.Shape, a space.Arch) float64 {
+func FLOPs(s space.Shape, a space.Arch) float64 { return FLOPsIn(space.NB201Cell, s, a) }
+
+// FLOPsIn is FLOPs for an architecture of space sp.
+func FLOPsIn(sp *space.Space, s space.Shape, a space.Arch) float64 {
 	conv := func(cin, cout, k, h, w int) float64 { return float64(cin * cout * k * k * h * w) }
 	f := conv(s.InC, s.C, 3, s.H, s.W)
 	c, h, w := s.C, s.H, s.W
@@ -198,12 +201,9 @@ func FLOPs(s space.Shape, a space.Arch) float64 {
 			c, h, w = 2*c, oh, ow
 		}
 		var cell float64
-		for _, op := range a {
-			switch op {
-			case space.Conv1x1:
-				cell += conv(c, c, 1, h, w)
-			case space.Conv3x3:
-				cell += conv(c, c, 3, h, w)
+		for _, op := range a[:sp.NumEdges()] {
+			if o := sp.Op(op); o.Kind == space.ConvOp {
+				cell += conv(c, c, o.Kernel, h, w)
 			}
 		}
 		f += float64(s.N) * cell

@@ -13,7 +13,8 @@ import (
 // initialisation a fresh network would. Ground-truth tables are built this
 // way, with the supernet's own training loop.
 type Fixed struct {
-	Arch space.Arch
+	Arch  space.Arch
+	Space *space.Space // nil: NB201
 }
 
 // Sample implements Path; it draws nothing from r, so a run's data order
@@ -29,9 +30,14 @@ func (Fixed) Observe([]space.Arch, func(int, space.Op) float64) {}
 func (Fixed) EndEpoch(int, int) {}
 
 // Probs implements Path: each edge puts all its mass on the fixed op.
-func (f Fixed) Probs() (p [space.NumEdges][space.NumOps]float64) {
-	for e, op := range f.Arch {
-		p[e][op] = 1
+func (f Fixed) Probs() [][]float64 {
+	sp := orNB201(f.Space)
+	p := make([][]float64, sp.NumEdges())
+	for e := range p {
+		p[e] = make([]float64, sp.NumOps())
+		if int(f.Arch[e]) < len(p[e]) {
+			p[e][f.Arch[e]] = 1
+		}
 	}
 	return p
 }

@@ -9,13 +9,14 @@ package sampler
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 
 	"pada/core/space"
 )
 
 // Path chooses the architectures a training step trains.
 type Path interface {
-	// Sample returns the paths of one step (one, or five for FairNAS),
+	// Sample returns the paths of one step (one, or NumOps for FairNAS),
 	// reusing dst's storage.
 	Sample(r *rand.Rand, dst []space.Arch) []space.Arch
 	// Observe sees a finished step's clipped gradients, through norm,
@@ -25,26 +26,36 @@ type Path interface {
 	// EndEpoch updates the distribution at the end of epoch e (0-based)
 	// of epochs.
 	EndEpoch(e, epochs int)
-	// Probs is the current distribution over ops per edge.
-	Probs() [space.NumEdges][space.NumOps]float64
+	// Probs is the current distribution over ops per edge: one row per
+	// edge of the space, one entry per op. The slices are new.
+	Probs() [][]float64
 	// Prob is the probability of drawing architecture a.
 	Prob(a space.Arch) float64
 }
 
-// NewPath returns the path sampler a Config names: "uniform", "fairnas",
-// or "pa" in mode "reference" or "per-edge".
-func NewPath(name, mode string) (Path, error) {
+// orNB201 is the space a sampler built without one samples: a nil Space
+// means NB201, what every sampler meant before spaces were values.
+func orNB201(s *space.Space) *space.Space {
+	if s == nil {
+		return space.NB201Cell
+	}
+	return s
+}
+
+// NewPath returns the path sampler a Config names over space sp:
+// "uniform", "fairnas", or "pa" in mode "reference" or "per-edge".
+func NewPath(sp *space.Space, name, mode string) (Path, error) {
 	switch name {
 	case "uniform":
-		return Uniform{}, nil
+		return Uniform{Space: sp}, nil
 	case "fairnas":
-		return &FairNAS{}, nil
+		return &FairNAS{Space: sp}, nil
 	case "pa":
 		switch mode {
 		case "reference", "":
-			return NewPA(false), nil
+			return NewPA(sp, false), nil
 		case "per-edge":
-			return NewPA(true), nil
+			return NewPA(sp, true), nil
 		}
 		return nil, fmt.Errorf("sampler: path mode %q: want reference or per-edge", mode)
 	}
@@ -53,13 +64,17 @@ func NewPath(name, mode string) (Path, error) {
 
 // Uniform is single-path one-shot sampling (SPOS): each edge draws its op
 // uniformly, none included.
-type Uniform struct{}
+type Uniform struct {
+	Space *space.Space // nil: NB201
+}
 
 // Sample implements Path.
-func (Uniform) Sample(r *rand.Rand, dst []space.Arch) []space.Arch {
+func (u Uniform) Sample(r *rand.Rand, dst []space.Arch) []space.Arch {
+	sp := orNB201(u.Space)
 	var a space.Arch
-	for e := range a {
-		a[e] = space.Op(r.IntN(space.NumOps))
+	k := sp.NumOps()
+	for e := range sp.NumEdges() {
+		a[e] = space.Op(r.IntN(k))
 	}
 	return append(dst[:0], a)
 }
@@ -71,39 +86,50 @@ func (Uniform) Observe([]space.Arch, func(int, space.Op) float64) {}
 func (Uniform) EndEpoch(int, int) {}
 
 // Probs implements Path.
-func (Uniform) Probs() (p [space.NumEdges][space.NumOps]float64) {
+func (u Uniform) Probs() [][]float64 { return uniformRows(orNB201(u.Space)) }
+
+func uniformRows(sp *space.Space) [][]float64 {
+	p := make([][]float64, sp.NumEdges())
 	for e := range p {
+		p[e] = make([]float64, sp.NumOps())
 		for o := range p[e] {
-			p[e][o] = 1.0 / space.NumOps
+			p[e][o] = 1.0 / float64(sp.NumOps())
 		}
 	}
 	return p
 }
 
 // Prob implements Path.
-func (Uniform) Prob(space.Arch) float64 { return 1.0 / space.NumArchs }
+func (u Uniform) Prob(space.Arch) float64 { return 1.0 / float64(orNB201(u.Space).NumArchs()) }
 
 // FairNAS draws, per step, one random permutation of the ops per edge; the
-// five paths it gives use every op on every edge exactly once. (The
+// NumOps paths it gives use every op on every edge exactly once. (The
 // reference code re-draws the permutations once per epoch; this draws them
 // every step.)
-type FairNAS struct{}
+type FairNAS struct {
+	Space *space.Space // nil: NB201
+}
 
 // Sample implements Path.
-func (*FairNAS) Sample(r *rand.Rand, dst []space.Arch) []space.Arch {
+func (f *FairNAS) Sample(r *rand.Rand, dst []space.Arch) []space.Arch {
+	sp := orNB201(f.Space)
+	k := sp.NumOps()
 	dst = dst[:0]
-	var paths [space.NumOps]space.Arch
-	for e := range space.NumEdges {
-		perm := [space.NumOps]space.Op{0, 1, 2, 3, 4}
-		for i := space.NumOps - 1; i > 0; i-- {
+	var paths [space.MaxOps]space.Arch
+	for e := range sp.NumEdges() {
+		var perm [space.MaxOps]space.Op
+		for i := range k {
+			perm[i] = space.Op(i)
+		}
+		for i := k - 1; i > 0; i-- {
 			j := r.IntN(i + 1)
 			perm[i], perm[j] = perm[j], perm[i]
 		}
-		for k := range paths {
-			paths[k][e] = perm[k]
+		for p := range k {
+			paths[p][e] = perm[p]
 		}
 	}
-	return append(dst, paths[:]...)
+	return append(dst, paths[:k]...)
 }
 
 // Observe implements Path.
@@ -113,10 +139,10 @@ func (*FairNAS) Observe([]space.Arch, func(int, space.Op) float64) {}
 func (*FairNAS) EndEpoch(int, int) {}
 
 // Probs implements Path.
-func (*FairNAS) Probs() [space.NumEdges][space.NumOps]float64 { return Uniform{}.Probs() }
+func (f *FairNAS) Probs() [][]float64 { return uniformRows(orNB201(f.Space)) }
 
 // Prob implements Path: each path is a uniform draw marginally.
-func (*FairNAS) Prob(space.Arch) float64 { return 1.0 / space.NumArchs }
+func (f *FairNAS) Prob(space.Arch) float64 { return 1.0 / float64(orNB201(f.Space).NumArchs()) }
 
 // PA is path importance sampling. In reference mode one distribution over
 // the ops is shared by every edge and cell; per-edge mode keeps one per
@@ -125,15 +151,22 @@ func (*FairNAS) Prob(space.Arch) float64 { return 1.0 / space.NumArchs }
 // tau*P/sum(P) + (1-tau)*uniform with tau = e/E. Parameter-free ops have no
 // gradient and so P = 0: they keep only the uniform share.
 type PA struct {
+	sp      *space.Space
 	perEdge bool
-	pi      [space.NumEdges][space.NumOps]float64 // row 0 only in reference mode
-	score   [space.NumEdges][space.NumOps]float64
+	// One row per edge, one entry per op; in reference mode only row 0
+	// is used (all rows are kept so that the state has one layout).
+	pi, score [][]float64
 }
 
-// NewPA starts from the uniform distribution.
-func NewPA(perEdge bool) *PA {
-	p := &PA{perEdge: perEdge}
-	p.pi = Uniform{}.Probs()
+// NewPA starts from the uniform distribution over space sp (nil: NB201).
+func NewPA(sp *space.Space, perEdge bool) *PA {
+	sp = orNB201(sp)
+	p := &PA{sp: sp, perEdge: perEdge}
+	p.pi = uniformRows(sp)
+	p.score = make([][]float64, sp.NumEdges())
+	for e := range p.score {
+		p.score[e] = make([]float64, sp.NumOps())
+	}
 	return p
 }
 
@@ -150,8 +183,8 @@ func (p *PA) row(e int) int {
 // Sample implements Path.
 func (p *PA) Sample(r *rand.Rand, dst []space.Arch) []space.Arch {
 	var a space.Arch
-	for e := range a {
-		a[e] = draw(r, p.pi[p.row(e)][:])
+	for e := range p.sp.NumEdges() {
+		a[e] = draw(r, p.pi[p.row(e)])
 	}
 	return append(dst[:0], a)
 }
@@ -179,10 +212,11 @@ func draw(r *rand.Rand, probs []float64) space.Op {
 // and P_o <- (P_o + t_o)/2 when t_o != 0. Per-edge mode keeps P per (edge,
 // op), where n = 1.
 func (p *PA) Observe(paths []space.Arch, norm func(e int, op space.Op) float64) {
+	edges := p.sp.NumEdges()
 	for _, a := range paths {
 		if p.perEdge {
-			for e, op := range a {
-				if !op.HasParams() {
+			for e, op := range a[:edges] {
+				if !p.sp.HasParams(op) {
 					continue
 				}
 				if t := norm(e, op); t != 0 {
@@ -191,11 +225,15 @@ func (p *PA) Observe(paths []space.Arch, norm func(e int, op space.Op) float64) 
 			}
 			continue
 		}
-		for _, op := range []space.Op{space.Conv1x1, space.Conv3x3} {
+		for o := range p.sp.NumOps() {
+			op := space.Op(o)
+			if !p.sp.HasParams(op) {
+				continue
+			}
 			var t float64
 			n := 0
-			for e, o := range a {
-				if o == op {
+			for e, x := range a[:edges] {
+				if x == op {
 					t += norm(e, op)
 					n++
 				}
@@ -213,8 +251,9 @@ func (p *PA) EndEpoch(e, epochs int) {
 	tau := float64(e) / float64(epochs)
 	rows := 1
 	if p.perEdge {
-		rows = space.NumEdges
+		rows = len(p.pi)
 	}
+	k := float64(p.sp.NumOps())
 	for r := 0; r < rows; r++ {
 		var sum float64
 		for _, s := range p.score[r] {
@@ -225,18 +264,19 @@ func (p *PA) EndEpoch(e, epochs int) {
 			if sum > 0 {
 				share = p.score[r][o] / sum
 			} else {
-				share = 1.0 / space.NumOps // nothing observed: stay uniform
+				share = 1.0 / k // nothing observed: stay uniform
 			}
-			p.pi[r][o] = tau*share + (1-tau)/space.NumOps
+			p.pi[r][o] = tau*share + (1-tau)/k
 		}
-		clear(p.score[r][:])
+		clear(p.score[r])
 	}
 }
 
 // Probs implements Path.
-func (p *PA) Probs() (out [space.NumEdges][space.NumOps]float64) {
+func (p *PA) Probs() [][]float64 {
+	out := make([][]float64, len(p.pi))
 	for e := range out {
-		out[e] = p.pi[p.row(e)]
+		out[e] = slices.Clone(p.pi[p.row(e)])
 	}
 	return out
 }
@@ -244,12 +284,18 @@ func (p *PA) Probs() (out [space.NumEdges][space.NumOps]float64) {
 // Prob implements Path.
 func (p *PA) Prob(a space.Arch) float64 {
 	q := 1.0
-	for e, op := range a {
+	for e, op := range a[:p.sp.NumEdges()] {
 		q *= p.pi[p.row(e)][op]
 	}
 	return q
 }
 
 // Scores is the current epoch's running gradient-norm score per edge and
-// op (row 0 only in reference mode), for display.
-func (p *PA) Scores() [space.NumEdges][space.NumOps]float64 { return p.score }
+// op (row 0 only in reference mode), for display. The slices are new.
+func (p *PA) Scores() [][]float64 {
+	out := make([][]float64, len(p.score))
+	for e := range out {
+		out[e] = slices.Clone(p.score[e])
+	}
+	return out
+}

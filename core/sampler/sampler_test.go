@@ -29,48 +29,84 @@ func chiSquare(obs []int, exp []float64) float64 {
 // (say, never drawing one op) by orders of magnitude.
 const chi4 = 23.5
 
-func TestUniformIsUniform(t *testing.T) {
-	r := rand.New(rand.NewPCG(1, 2))
-	const draws = 20000
-	var counts [space.NumEdges][space.NumOps]int
-	var buf []space.Arch
-	for i := 0; i < draws; i++ {
-		buf = Uniform{}.Sample(r, buf)
-		for e, op := range buf[0] {
-			counts[e][op]++
-		}
+// spaces are the search spaces every path sampler is tested on.
+var spaces = []*space.Space{space.NB201Cell, space.NB201SmallCell}
+
+func uniformCounts(n, k int) []float64 {
+	exp := make([]float64, k)
+	for i := range exp {
+		exp[i] = float64(n) / float64(k)
 	}
-	exp := []float64{draws / 5, draws / 5, draws / 5, draws / 5, draws / 5}
-	for e := range counts {
-		if c := chiSquare(counts[e][:], exp); c > chi4 {
-			t.Errorf("edge %d: counts %v, chi-square %.1f > %.1f", e, counts[e], c, chi4)
-		}
+	return exp
+}
+
+func TestUniformIsUniform(t *testing.T) {
+	for _, sp := range spaces {
+		t.Run(sp.Name(), func(t *testing.T) {
+			r := rand.New(rand.NewPCG(1, 2))
+			const draws = 20000
+			counts := make([][]int, sp.NumEdges())
+			for e := range counts {
+				counts[e] = make([]int, sp.NumOps())
+			}
+			u := Uniform{Space: sp}
+			var buf []space.Arch
+			for i := 0; i < draws; i++ {
+				buf = u.Sample(r, buf)
+				if err := sp.Check(buf[0]); err != nil {
+					t.Fatal(err)
+				}
+				for e := range counts {
+					counts[e][buf[0][e]]++
+				}
+			}
+			for e := range counts {
+				if c := chiSquare(counts[e], uniformCounts(draws, sp.NumOps())); c > chi4 {
+					t.Errorf("edge %d: counts %v, chi-square %.1f > %.1f", e, counts[e], c, chi4)
+				}
+			}
+			if p := u.Probs(); len(p) != sp.NumEdges() || len(p[0]) != sp.NumOps() || p[0][0] != 0.2 {
+				t.Errorf("Probs = %v", p)
+			}
+			if got := u.Prob(buf[0]); got != 1/float64(sp.NumArchs()) {
+				t.Errorf("Prob = %v, want 1/%d", got, sp.NumArchs())
+			}
+		})
 	}
 }
 
 func TestFairNASUsesEveryOpOnce(t *testing.T) {
-	r := rand.New(rand.NewPCG(3, 4))
-	f := &FairNAS{}
-	var buf []space.Arch
-	var first [space.NumOps]int // which op the first path takes on edge 0
-	for step := 0; step < 5000; step++ {
-		buf = f.Sample(r, buf)
-		if len(buf) != space.NumOps {
-			t.Fatalf("%d paths, want %d", len(buf), space.NumOps)
-		}
-		for e := range space.NumEdges {
-			var seen [space.NumOps]bool
-			for _, a := range buf {
-				if seen[a[e]] {
-					t.Fatalf("step %d: op %v twice on edge %d", step, a[e], e)
+	for _, sp := range spaces {
+		t.Run(sp.Name(), func(t *testing.T) {
+			r := rand.New(rand.NewPCG(3, 4))
+			f := &FairNAS{Space: sp}
+			var buf []space.Arch
+			first := make([]int, sp.NumOps()) // which op the first path takes on edge 0
+			for step := 0; step < 5000; step++ {
+				buf = f.Sample(r, buf)
+				if len(buf) != sp.NumOps() {
+					t.Fatalf("%d paths, want %d", len(buf), sp.NumOps())
 				}
-				seen[a[e]] = true
+				for e := range sp.NumEdges() {
+					var seen [space.MaxOps]bool
+					for _, a := range buf {
+						if seen[a[e]] {
+							t.Fatalf("step %d: op %v twice on edge %d", step, a[e], e)
+						}
+						seen[a[e]] = true
+					}
+				}
+				for _, a := range buf {
+					if err := sp.Check(a); err != nil {
+						t.Fatal(err)
+					}
+				}
+				first[buf[0][0]]++
 			}
-		}
-		first[buf[0][0]]++
-	}
-	if c := chiSquare(first[:], []float64{1000, 1000, 1000, 1000, 1000}); c > chi4 {
-		t.Errorf("the first path's op on edge 0 is not uniform: %v", first)
+			if c := chiSquare(first, uniformCounts(5000, sp.NumOps())); c > chi4 {
+				t.Errorf("the first path's op on edge 0 is not uniform: %v", first)
+			}
+		})
 	}
 }
 
@@ -78,8 +114,20 @@ func TestFairNASUsesEveryOpOnce(t *testing.T) {
 // norms only for the two convolutions, a parameter-free op is drawn in epoch
 // e >= 1 with probability 0.2 (1 - (e-1)/E).
 func TestPAReferenceSchedule(t *testing.T) {
+	for _, c := range []struct {
+		sp   *space.Space
+		path space.Arch // a path that uses both convolutions
+	}{
+		{space.NB201Cell, space.Arch{space.Conv3x3, space.Conv1x1, space.None, space.Conv3x3, space.Skip, space.AvgPool3x3}},
+		{space.NB201SmallCell, space.Arch{space.Conv3x3, space.Conv1x1, space.Skip}},
+	} {
+		t.Run(c.sp.Name(), func(t *testing.T) { paSchedule(t, c.sp, c.path) })
+	}
+}
+
+func paSchedule(t *testing.T, sp *space.Space, path space.Arch) {
 	const E = 250
-	p := NewPA(false)
+	p := NewPA(sp, false)
 	norm := func(e int, op space.Op) float64 {
 		if op == space.Conv3x3 {
 			return 2
@@ -95,64 +143,112 @@ func TestPAReferenceSchedule(t *testing.T) {
 	for e := 0; e < E; e++ {
 		if w, ok := want[e]; ok {
 			probs := p.Probs()
+			if len(probs) != sp.NumEdges() {
+				t.Fatalf("%d rows of probabilities, want %d", len(probs), sp.NumEdges())
+			}
 			for edge := range probs {
-				for _, op := range []space.Op{space.None, space.Skip, space.AvgPool3x3} {
+				for op := range sp.NumOps() {
+					if sp.HasParams(space.Op(op)) {
+						continue
+					}
 					if math.Abs(probs[edge][op]-w) > 1e-12 {
 						t.Fatalf("epoch %d edge %d op %v: probability %v, want %v", e, edge, op, probs[edge][op], w)
 					}
 				}
 			}
-			// And the sampler draws with those probabilities.
-			var counts [space.NumOps]int
+			// And the sampler draws with those probabilities, on every edge.
+			counts := make([][]int, sp.NumEdges())
+			for e := range counts {
+				counts[e] = make([]int, sp.NumOps())
+			}
 			const draws = 20000
 			for i := 0; i < draws; i++ {
 				buf = p.Sample(r, buf)
-				counts[buf[0][0]]++
+				for e := range counts {
+					counts[e][buf[0][e]]++
+				}
 			}
-			exp := make([]float64, space.NumOps)
+			exp := make([]float64, sp.NumOps())
 			for op := range exp {
 				exp[op] = draws * probs[0][op]
 			}
-			if c := chiSquare(counts[:], exp); c > chi4 {
-				t.Errorf("epoch %d: counts %v for probabilities %v (chi-square %.1f)", e, counts, probs[0], c)
+			for edge := range counts {
+				if c := chiSquare(counts[edge], exp); c > chi4 {
+					t.Errorf("epoch %d edge %d: counts %v for probabilities %v (chi-square %.1f)", e, edge, counts[edge], probs[0], c)
+				}
 			}
 		}
 		// A few steps per epoch through paths that use both convolutions.
 		for s := 0; s < 3; s++ {
-			p.Observe([]space.Arch{{space.Conv3x3, space.Conv1x1, space.None, space.Conv3x3, space.Skip, space.AvgPool3x3}}, norm)
+			p.Observe([]space.Arch{path}, norm)
 		}
 		p.EndEpoch(e, E)
 	}
 }
 
 func TestPAScoreRule(t *testing.T) {
-	p := NewPA(false)
-	a := space.Arch{space.Conv3x3, space.Conv3x3, space.Conv1x1, space.None, space.Skip, space.Conv3x3}
-	// norm(e, conv3x3) = e+1: t = (1 + 2 + 6)/3 = 3; P = (0+3)/2 = 1.5, then (1.5+3)/2.
-	norm := func(e int, op space.Op) float64 { return float64(e + 1) }
-	p.Observe([]space.Arch{a}, norm)
-	p.Observe([]space.Arch{a}, norm)
-	s := p.Scores()
-	if s[0][space.Conv3x3] != 2.25 || s[0][space.Conv1x1] != 2.25 {
-		// conv1x1: t = 3/1 = 3 as well.
-		t.Fatalf("scores %v, want 2.25 for both convolutions", s[0])
-	}
-	p.EndEpoch(125, 250) // tau = 1/2
-	probs := p.Probs()
-	if math.Abs(probs[0][space.Conv3x3]-(0.5*0.5+0.1)) > 1e-12 || math.Abs(probs[0][space.None]-0.1) > 1e-12 {
-		t.Fatalf("probs %v", probs[0])
+	for _, c := range []struct {
+		sp         *space.Space
+		a          space.Arch
+		conv3, one float64 // expected scores of conv3x3 and conv1x1 after two observations
+	}{
+		// norm(e, op) = e+1. NB201: conv3x3 on edges 0, 1, 5: t = (1 + 2
+		// + 6)/3 = 3; P = (0+3)/2 = 1.5, then (1.5+3)/2. conv1x1 on edge
+		// 2: t = 3 as well.
+		{space.NB201Cell, space.Arch{space.Conv3x3, space.Conv3x3, space.Conv1x1, space.None, space.Skip, space.Conv3x3}, 2.25, 2.25},
+		// nb201-small: conv3x3 on edges 0, 1: t = 1.5, P = 0.75 then
+		// 1.125; conv1x1 on edge 2: t = 3, P = 2.25.
+		{space.NB201SmallCell, space.Arch{space.Conv3x3, space.Conv3x3, space.Conv1x1}, 1.125, 2.25},
+	} {
+		p := NewPA(c.sp, false)
+		norm := func(e int, op space.Op) float64 { return float64(e + 1) }
+		p.Observe([]space.Arch{c.a}, norm)
+		p.Observe([]space.Arch{c.a}, norm)
+		s := p.Scores()
+		if s[0][space.Conv3x3] != c.conv3 || s[0][space.Conv1x1] != c.one {
+			t.Fatalf("%s: scores %v, want %v for conv3x3 and %v for conv1x1", c.sp, s[0], c.conv3, c.one)
+		}
+		p.EndEpoch(125, 250) // tau = 1/2
+		probs := p.Probs()
+		share := c.conv3 / (c.conv3 + c.one)
+		if math.Abs(probs[0][space.Conv3x3]-(0.5*share+0.1)) > 1e-12 || math.Abs(probs[0][space.None]-0.1) > 1e-12 {
+			t.Fatalf("%s: probs %v", c.sp, probs[0])
+		}
+		if got, want := p.Prob(c.a), func() float64 {
+			q := 1.0
+			for e := range c.sp.NumEdges() {
+				q *= probs[e][c.a[e]]
+			}
+			return q
+		}(); got != want {
+			t.Errorf("%s: Prob = %v, want the product of the edges' %v", c.sp, got, want)
+		}
 	}
 }
 
 func TestPAPerEdge(t *testing.T) {
-	p := NewPA(true)
-	a := space.Arch{space.Conv3x3, space.Conv1x1, space.Conv1x1, space.Conv3x3, space.Conv3x3, space.Conv3x3}
-	p.Observe([]space.Arch{a}, func(e int, op space.Op) float64 { return 1 })
-	p.EndEpoch(1, 1) // tau = 1: all mass on the observed op of each edge
-	probs := p.Probs()
-	for e, op := range a {
-		if probs[e][op] != 1 {
-			t.Fatalf("edge %d: probs %v, want all on %v", e, probs[e], op)
+	for _, c := range []struct {
+		sp *space.Space
+		a  space.Arch
+	}{
+		{space.NB201Cell, space.Arch{space.Conv3x3, space.Conv1x1, space.Conv1x1, space.Conv3x3, space.Conv3x3, space.Conv3x3}},
+		{space.NB201SmallCell, space.Arch{space.Conv1x1, space.Conv3x3, space.Conv1x1}},
+	} {
+		p := NewPA(c.sp, true)
+		p.Observe([]space.Arch{c.a}, func(e int, op space.Op) float64 { return 1 })
+		p.EndEpoch(1, 1) // tau = 1: all mass on the observed op of each edge
+		probs := p.Probs()
+		if len(probs) != c.sp.NumEdges() {
+			t.Fatalf("%s: %d rows", c.sp, len(probs))
+		}
+		for e := range probs {
+			if probs[e][c.a[e]] != 1 {
+				t.Fatalf("%s edge %d: probs %v, want all on %v", c.sp, e, probs[e], c.a[e])
+			}
+		}
+		r := rand.New(rand.NewPCG(1, 1))
+		if got := p.Sample(r, nil)[0]; got != c.a {
+			t.Errorf("%s: drew %v, want %v", c.sp, got, c.a)
 		}
 	}
 }

@@ -69,10 +69,10 @@ func (p *PA) MarshalBinary() ([]byte, error) {
 	e.Text(tagPA)
 	e.Bool(p.perEdge)
 	for i := range p.pi {
-		e.F64s(p.pi[i][:])
+		e.F64s(p.pi[i])
 	}
 	for i := range p.score {
-		e.F64s(p.score[i][:])
+		e.F64s(p.score[i])
 	}
 	return e.B, nil
 }
@@ -82,12 +82,16 @@ func (p *PA) UnmarshalBinary(b []byte) error {
 	d := newDecoder(b)
 	d.Tag(tagPA, "state")
 	perEdge := d.Bool()
-	var pi, score [space.NumEdges][space.NumOps]float64
+	// The layout is the space's: one row per edge, one entry per op.
+	rows, k := p.sp.NumEdges(), p.sp.NumOps()
+	pi, score := make([][]float64, rows), make([][]float64, rows)
 	for e := range pi {
-		copy(pi[e][:], d.F64s(space.NumOps))
+		pi[e] = make([]float64, k)
+		copy(pi[e], d.F64s(k))
 	}
 	for e := range score {
-		copy(score[e][:], d.F64s(space.NumOps))
+		score[e] = make([]float64, k)
+		copy(score[e], d.F64s(k))
 	}
 	if err := d.Finish(); err != nil {
 		return err

@@ -39,30 +39,32 @@ func use(p Path, d Data, r *rand.Rand, epochs int) {
 func TestStateRoundTrip(t *testing.T) {
 	const n = 50
 	for _, path := range []struct{ name, mode string }{{"uniform", ""}, {"fairnas", ""}, {"pa", "reference"}, {"pa", "per-edge"}} {
-		for _, data := range []string{"uniform", "da"} {
-			for _, epochs := range []int{0, 2} {
-				p, _ := NewPath(path.name, path.mode)
-				d, _ := NewData(data, n)
-				r := rand.New(rand.NewPCG(7, 8))
-				use(p, d, r, epochs)
-				ps, err := p.(State).MarshalBinary()
-				if err != nil {
-					t.Fatal(err)
-				}
-				ds, err := d.(State).MarshalBinary()
-				if err != nil {
-					t.Fatal(err)
-				}
-				p2, _ := NewPath(path.name, path.mode)
-				d2, _ := NewData(data, n)
-				if err := p2.(State).UnmarshalBinary(ps); err != nil {
-					t.Fatalf("%s/%s: %v", path.name, path.mode, err)
-				}
-				if err := d2.(State).UnmarshalBinary(ds); err != nil {
-					t.Fatalf("%s: %v", data, err)
-				}
-				if !reflect.DeepEqual(p, p2) || !reflect.DeepEqual(d, d2) {
-					t.Fatalf("%s/%s, %s after %d epochs: the restored samplers differ", path.name, path.mode, data, epochs)
+		for _, sp := range spaces {
+			for _, data := range []string{"uniform", "da"} {
+				for _, epochs := range []int{0, 2} {
+					p, _ := NewPath(sp, path.name, path.mode)
+					d, _ := NewData(data, n)
+					r := rand.New(rand.NewPCG(7, 8))
+					use(p, d, r, epochs)
+					ps, err := p.(State).MarshalBinary()
+					if err != nil {
+						t.Fatal(err)
+					}
+					ds, err := d.(State).MarshalBinary()
+					if err != nil {
+						t.Fatal(err)
+					}
+					p2, _ := NewPath(sp, path.name, path.mode)
+					d2, _ := NewData(data, n)
+					if err := p2.(State).UnmarshalBinary(ps); err != nil {
+						t.Fatalf("%s/%s: %v", path.name, path.mode, err)
+					}
+					if err := d2.(State).UnmarshalBinary(ds); err != nil {
+						t.Fatalf("%s: %v", data, err)
+					}
+					if !reflect.DeepEqual(p, p2) || !reflect.DeepEqual(d, d2) {
+						t.Fatalf("%s/%s, %s after %d epochs: the restored samplers differ", path.name, path.mode, data, epochs)
+					}
 				}
 			}
 		}
@@ -85,7 +87,7 @@ func TestDAStateRawCum(t *testing.T) {
 }
 
 func TestStateRefuses(t *testing.T) {
-	pa, _ := (NewPA(false)).MarshalBinary()
+	pa, _ := (NewPA(nil, false)).MarshalBinary()
 	da, _ := NewDA(10).MarshalBinary()
 	sh, _ := (&Shuffle{n: 10}).MarshalBinary()
 	fx, _ := Fixed{Arch: space.Arch{1, 2, 3, 4, 0, 1}}.MarshalBinary()
@@ -96,12 +98,12 @@ func TestStateRefuses(t *testing.T) {
 		want  string
 	}{
 		{"other kind", &FairNAS{}, pa, `"pa/1", want "fairnas/1"`},
-		{"other PA mode", NewPA(true), pa, "reference mode, the sampler in per-edge mode"},
+		{"other PA mode", NewPA(nil, true), pa, "reference mode, the sampler in per-edge mode"},
 		{"other DA size", NewDA(11), da, "10 examples, the sampler has 11"},
 		{"other shuffle size", &Shuffle{n: 9}, sh, "10 examples, the sampler has 9"},
 		{"other fixed arch", Fixed{}, fx, "another architecture"},
 		{"trailing bytes", NewDA(10), append(da, 0), "trailing"},
-		{"bad boolean", NewPA(false), append(append([]byte(nil), pa[:5]...), append([]byte{7}, pa[6:]...)...), "boolean 7"},
+		{"bad boolean", NewPA(nil, false), append(append([]byte(nil), pa[:5]...), append([]byte{7}, pa[6:]...)...), "boolean 7"},
 	}
 	for _, c := range cases {
 		if err := c.into.UnmarshalBinary(c.state); err == nil || !strings.Contains(err.Error(), c.want) {
@@ -115,7 +117,7 @@ func TestStateRefuses(t *testing.T) {
 	used, _ := d.MarshalBinary()
 	for _, st := range [][]byte{pa, da, used} {
 		for k := range st {
-			var into State = NewPA(false)
+			var into State = NewPA(nil, false)
 			if st[1] == 'd' {
 				into = NewDA(10)
 			}

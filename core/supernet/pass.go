@@ -39,10 +39,8 @@ func (m *Net) Forward(x []float32, n int, a space.Arch) []float32 {
 	if n < 1 || n > s.Batch {
 		panic(fmt.Sprintf("supernet: batch %d outside [1, %d]", n, s.Batch))
 	}
-	for e, op := range a {
-		if op >= space.NumOps {
-			panic(fmt.Sprintf("supernet: edge %d has op %d", e, op))
-		}
+	if err := m.sp.Check(a); err != nil {
+		panic(fmt.Sprintf("supernet: %v", err))
 	}
 	hw := s.H * s.W
 	if len(x) < n*s.InC*hw {
@@ -77,29 +75,32 @@ func (m *Net) cellForward(l *layer, in []float32, a space.Arch) []float32 {
 	hw := l.h * l.w
 	size := l.c * n * hw
 	l.node[0] = in
-	for i := 1; i < 4; i++ {
+	last := len(l.node) - 1
+	for i := 1; i <= last; i++ {
 		node := l.node[i][:size]
 		m.be.Zero(node)
-		for e, edge := range space.Edges {
+		for e := range m.sp.NumEdges() {
+			edge := m.sp.Edge(e)
 			if edge.To != i {
 				continue
 			}
 			src := l.node[edge.From][:size]
-			switch op := a[e]; op {
-			case space.None:
-			case space.Skip:
+			op := a[e]
+			switch m.sp.Op(op).Kind {
+			case space.Zero:
+			case space.Identity:
 				m.be.Add(node, src)
-			case space.AvgPool3x3:
+			case space.AvgPool:
 				m.be.AvgPool3Add(node, src, l.c*n, l.h, l.w)
 			default:
 				out := l.edge[e][:size]
-				m.conv(out, src, l.cell.w[e][op], l.cell.b[e][op], l.c, l.c, n, l.h, l.w, kernel(op), 1, true)
+				m.conv(out, src, l.cell.w[e][op], l.cell.b[e][op], l.c, l.c, n, l.h, l.w, m.kernel(op), 1, true)
 				m.be.BatchNorm(out, l.mean[e], l.invstd[e], l.c, n*hw)
 				m.be.Add(node, out)
 			}
 		}
 	}
-	return l.node[3]
+	return l.node[last]
 }
 
 func (m *Net) resForward(l *layer, in []float32) []float32 {
@@ -172,37 +173,40 @@ func (m *Net) cellBackward(l *layer, dout int) int {
 	n := m.n
 	hw := l.h * l.w
 	size := l.c * n * hw
-	var d [4]int
-	d[3] = dout
-	for i := 0; i < 3; i++ {
+	last := len(l.node) - 1
+	var d [space.MaxEdges + 1]int // a gradient buffer per node; a cell has at most one node per edge, plus the input
+	d[last] = dout
+	for i := 0; i < last; i++ {
 		d[i] = m.getGrad()
 		m.be.Zero(m.grad[d[i]][:size])
 	}
 	dt := m.getGrad()
-	for i := 3; i >= 1; i-- {
+	for i := last; i >= 1; i-- {
 		dnode := m.grad[d[i]][:size]
-		for e := space.NumEdges - 1; e >= 0; e-- {
-			edge := space.Edges[e]
+		for e := m.sp.NumEdges() - 1; e >= 0; e-- {
+			edge := m.sp.Edge(e)
 			if edge.To != i {
 				continue
 			}
 			dsrc := m.grad[d[edge.From]][:size]
-			switch op := m.arch[e]; op {
-			case space.None:
-			case space.Skip:
+			op := m.arch[e]
+			switch m.sp.Op(op).Kind {
+			case space.Zero:
+			case space.Identity:
 				m.be.Add(dsrc, dnode)
-			case space.AvgPool3x3:
+			case space.AvgPool:
 				m.be.AvgPool3Backward(dsrc, dnode, l.c*n, l.h, l.w)
 			default:
 				dy := m.grad[dt][:size]
 				m.be.BatchNormBackward(dy, dnode, l.edge[e][:size], l.invstd[e], l.c, n*hw)
-				g := nn.ConvGeom{Cin: l.c, Cout: l.c, N: n, H: l.h, W: l.w, K: kernel(op), Stride: 1, Pad: kernel(op) / 2, ReLU: true}
+				k := m.kernel(op)
+				g := nn.ConvGeom{Cin: l.c, Cout: l.c, N: n, H: l.h, W: l.w, K: k, Stride: 1, Pad: k / 2, ReLU: true}
 				m.convBack(dsrc, dy, l.node[edge.From], l.cell.w[e][op], l.cell.b[e][op], g)
 			}
 		}
 	}
 	m.putGrad(dt)
-	for i := 1; i < 4; i++ {
+	for i := 1; i <= last; i++ {
 		m.putGrad(d[i])
 	}
 	return d[0]

@@ -1,6 +1,7 @@
-// Package supernet is the NAS-Bench-201 weight-sharing network: every cell
-// holds weights for every (edge, op), and one forward/backward pass trains
-// the single architecture (path) it is given.
+// Package supernet is the weight-sharing network of a cell search space
+// (NAS-Bench-201's macro skeleton around the space's cells): every cell
+// holds weights for every (edge, op) with parameters, and one
+// forward/backward pass trains the single architecture (path) it is given.
 //
 // Parameters and their gradients each live in one flat buffer; a Tensor
 // names a slice of it with the key PyTorch's Supernet201.state_dict() uses,
@@ -31,7 +32,7 @@ type Tensor struct {
 // cellParams are the tensor indices of one cell's convolutions; -1 where an
 // op has no parameters.
 type cellParams struct {
-	w, b [space.NumEdges][space.NumOps]int
+	w, b [space.MaxEdges][space.MaxOps]int
 }
 
 type layer struct {
@@ -42,10 +43,10 @@ type layer struct {
 	wa, ba  int // resblock tensors
 	wb, bb  int
 	wd      int
-	node    [4][]float32 // cell nodes; node[0] aliases the input
-	edge    [space.NumEdges][]float32
-	mean    [space.NumEdges][]float32
-	invstd  [space.NumEdges][]float32
+	node    [][]float32 // cell nodes; node[0] aliases the input
+	edge    [space.MaxEdges][]float32
+	mean    [space.MaxEdges][]float32
+	invstd  [space.MaxEdges][]float32
 	a, bOut []float32 // resblock branch outputs (normalised)
 	pd, out []float32 // pooled input, block output
 	in      []float32
@@ -53,6 +54,7 @@ type layer struct {
 
 // Net is a supernet with its parameters, gradients and activations.
 type Net struct {
+	sp      *space.Space
 	shape   space.Shape
 	be      nn.Backend
 	Params  []float32
@@ -69,8 +71,8 @@ type Net struct {
 	headMean, headInv []float32
 	logits, probs     []float32
 	dlogits, dfeat    []float32
-	grad              [6][]float32
-	free              uint8 // bitmask of free grad buffers
+	grad              [][]float32 // activation-gradient buffers
+	free              uint16      // bitmask of free grad buffers
 
 	n      int // batch of the last Forward
 	arch   space.Arch
@@ -81,13 +83,22 @@ type Net struct {
 // Reserver is implemented by backends that can preallocate scratch.
 type Reserver interface{ Reserve(colLen int) }
 
-// New builds a supernet of the given shape on a backend. Its parameters are
-// zero until Init or a load.
-func New(s space.Shape, be nn.Backend) (*Net, error) {
+// New builds an NB201 supernet of the given shape on a backend (NewSpace
+// with space.NB201Cell). Its parameters are zero until Init or a load.
+func New(s space.Shape, be nn.Backend) (*Net, error) { return NewSpace(space.NB201Cell, s, be) }
+
+// NewSpace builds a supernet of search space sp and the given shape on a
+// backend. Its parameters are zero until Init or a load. Tensors are
+// named as PyTorch's Supernet201 names them, with the op's index in the
+// space: an NB201 supernet's state_dict is unchanged.
+func NewSpace(sp *space.Space, s space.Shape, be nn.Backend) (*Net, error) {
+	if sp == nil {
+		return nil, fmt.Errorf("supernet: no search space")
+	}
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
-	m := &Net{shape: s, be: be}
+	m := &Net{sp: sp, shape: s, be: be}
 	add := func(name string, shape ...int) int {
 		n := 1
 		for _, d := range shape {
@@ -118,10 +129,14 @@ func New(s space.Shape, be nn.Backend) (*Net, error) {
 		}
 		for i := 0; i < s.N; i++ {
 			l := layer{cin: c, c: c, h: h, w: w}
-			for e, edge := range space.Edges {
-				for op := range space.NumOps {
+			for e := range l.cell.w {
+				for op := range l.cell.w[e] {
 					l.cell.w[e][op], l.cell.b[e][op] = -1, -1
-					k := kernel(space.Op(op))
+				}
+			}
+			for e, edge := range sp.Edges() {
+				for op := range sp.NumOps() {
+					k := m.kernel(space.Op(op))
 					if k == 0 {
 						continue
 					}
@@ -144,12 +159,10 @@ func New(s space.Shape, be nn.Backend) (*Net, error) {
 	return m, nil
 }
 
-func kernel(op space.Op) int {
-	switch op {
-	case space.Conv1x1:
-		return 1
-	case space.Conv3x3:
-		return 3
+// kernel is op's convolution kernel size, 0 for an op without weights.
+func (m *Net) kernel(op space.Op) int {
+	if o := m.sp.Op(op); o.Kind == space.ConvOp {
+		return o.Kernel
 	}
 	return 0
 }
@@ -175,10 +188,11 @@ func (m *Net) alloc() {
 			continue
 		}
 		n := l.c * b * l.h * l.w
-		for k := 1; k < 4; k++ {
+		l.node = make([][]float32, m.sp.Nodes())
+		for k := 1; k < len(l.node); k++ {
 			l.node[k] = mk(n)
 		}
-		for e := range space.NumEdges {
+		for e := range m.sp.NumEdges() {
 			l.edge[e] = mk(n)
 			l.mean[e], l.invstd[e] = mk(l.c), mk(l.c)
 		}
@@ -189,6 +203,9 @@ func (m *Net) alloc() {
 	m.headMean, m.headInv = mk(cf), mk(cf)
 	m.feat, m.dfeat = mk(cf*b), mk(cf*b)
 	m.logits, m.probs, m.dlogits = mk(b*s.Classes), mk(b*s.Classes), mk(b*s.Classes)
+	// A cell's backward pass holds one buffer per node, one for the
+	// edge in progress and the output's: 6 for NB201's 4-node cell.
+	m.grad = make([][]float32, max(6, m.sp.Nodes()+2))
 	for i := range m.grad {
 		m.grad[i] = mk(maxAct)
 	}
@@ -197,6 +214,9 @@ func (m *Net) alloc() {
 		r.Reserve(m.colLen)
 	}
 }
+
+// Space reports the network's search space.
+func (m *Net) Space() *space.Space { return m.sp }
 
 // Shape reports the network's shape.
 func (m *Net) Shape() space.Shape { return m.shape }
@@ -271,7 +291,7 @@ func (m *Net) pathTensors(a space.Arch) []int {
 			ids = append(ids, l.wa, l.ba, l.wb, l.bb, l.wd)
 			continue
 		}
-		for e, op := range a {
+		for e, op := range a[:m.sp.NumEdges()] {
 			if l.cell.w[e][op] >= 0 {
 				ids = append(ids, l.cell.w[e][op], l.cell.b[e][op])
 			}

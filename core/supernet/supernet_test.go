@@ -82,15 +82,41 @@ func TestShapeErrors(t *testing.T) {
 
 // TestGradient checks every parameter's gradient of the whole supernet by
 // central differences, for each test architecture.
+// smallArchs use every op on every edge of nb201-small, and the
+// degenerate cells.
+var smallArchs = []string{
+	"|none~0|+|none~0|none~1|",
+	"|skip_connect~0|+|skip_connect~0|skip_connect~1|",
+	"|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_1x1~1|",
+	"|nor_conv_1x1~0|+|nor_conv_3x3~0|nor_conv_1x1~1|",
+	"|avg_pool_3x3~0|+|avg_pool_3x3~0|avg_pool_3x3~1|",
+	"|none~0|+|skip_connect~0|nor_conv_3x3~1|",
+	"|skip_connect~0|+|nor_conv_1x1~0|nor_conv_3x3~1|",
+}
+
 func TestGradient(t *testing.T) {
-	for _, as := range testArchs {
-		t.Run(as, func(t *testing.T) {
-			m, err := New(tiny, nn.NewCPU(2))
+	for _, c := range []struct {
+		sp    *space.Space
+		archs []string
+	}{{space.NB201Cell, testArchs}, {space.NB201SmallCell, smallArchs}} {
+		for _, as := range c.archs {
+			t.Run(c.sp.Name()+"/"+as, func(t *testing.T) { checkGradient(t, c.sp, as) })
+		}
+	}
+}
+
+func checkGradient(t *testing.T, sp *space.Space, as string) {
+	{
+		{
+			m, err := NewSpace(sp, tiny, nn.NewCPU(2))
 			if err != nil {
 				t.Fatal(err)
 			}
 			m.Init(7)
-			a := mustArch(t, as)
+			a, err := sp.Parse(as)
+			if err != nil {
+				t.Fatal(err)
+			}
 			x, y := batch(tiny, tiny.Batch, 3)
 			loss := func() float64 {
 				m.Forward(x, tiny.Batch, a)
@@ -150,7 +176,65 @@ func TestGradient(t *testing.T) {
 			if bad > total/10 {
 				t.Errorf("%d of %d sampled gradients disagree with finite differences", bad, total)
 			}
-		})
+		}
+	}
+}
+
+// TestSmallIsNB201Embedded: an nb201-small cell is the NB201 cell whose
+// node 3 is a skip from node 2 (none from nodes 0 and 1), and the two
+// supernets name their shared tensors alike. With the same weights, the
+// two networks give the same logits and the same gradients, bit for bit.
+func TestSmallIsNB201Embedded(t *testing.T) {
+	for _, as := range smallArchs {
+		small, err := NewSpace(space.NB201SmallCell, tiny, nn.NewCPU(1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		big, _ := New(tiny, nn.NewCPU(1))
+		small.Init(3)
+		big.Init(4)
+		byName := map[string]int{}
+		for i, tn := range big.Tensors {
+			byName[tn.Name] = i
+		}
+		for i, tn := range small.Tensors {
+			j, ok := byName[tn.Name]
+			if !ok || big.Tensors[j].Len != tn.Len {
+				t.Fatalf("%s: not in the NB201 supernet", tn.Name)
+			}
+			copy(big.Param(j), small.Param(i))
+		}
+		a, err := space.NB201SmallCell.Parse(as)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := a
+		e[3], e[4], e[5] = space.None, space.None, space.Skip
+		x, y := batch(tiny, tiny.Batch, 5)
+		ls := append([]float32(nil), small.Forward(x, tiny.Batch, a)...)
+		lb := big.Forward(x, tiny.Batch, e)
+		for i := range ls {
+			if ls[i] != lb[i] {
+				t.Fatalf("%s: logit %d = %v, embedded in NB201 %v", as, i, ls[i], lb[i])
+			}
+		}
+		small.ZeroGrad()
+		big.ZeroGrad()
+		small.Loss(y, nil)
+		big.Loss(y, nil)
+		small.Backward()
+		big.Backward()
+		for i, tn := range small.Tensors {
+			g, h := small.Grad(i), big.Grad(byName[tn.Name])
+			for k := range g {
+				if g[k] != h[k] {
+					t.Fatalf("%s: %s gradient [%d] = %v, embedded %v", as, tn.Name, k, g[k], h[k])
+				}
+			}
+		}
+		if small.ParamCount(a) >= big.ParamCount(space.Arch{3, 3, 3, 3, 3, 3}) && as == smallArchs[2] {
+			t.Errorf("param counts")
+		}
 	}
 }
 

@@ -18,23 +18,28 @@ import (
 type Proxy struct {
 	Params int     // parameters of its stand-alone network
 	FLOPs  float64 // multiply-accumulates of one image (groundtruth.FLOPs)
-	Convs  int     // convolutions among the cell's 6 edges
+	Convs  int     // convolutions among the cell's edges
 }
 
 // ProxiesOf returns the proxies of archs on net's shape.
 func ProxiesOf(net *supernet.Net, archs []space.Arch) []Proxy {
 	out := make([]Proxy, len(archs))
 	for i, a := range archs {
-		out[i] = Proxy{Params: net.ParamCount(a), FLOPs: groundtruth.FLOPs(net.Shape(), a), Convs: Convs(a)}
+		out[i] = Proxy{Params: net.ParamCount(a), FLOPs: groundtruth.FLOPsIn(net.Space(), net.Shape(), a), Convs: ConvsIn(net.Space(), a)}
 	}
 	return out
 }
 
-// Convs is the number of convolutions among a's edges.
-func Convs(a space.Arch) int {
+// Convs is the number of convolutions among the edges of NB201
+// architecture a (ConvsIn with space.NB201Cell).
+func Convs(a space.Arch) int { return ConvsIn(space.NB201Cell, a) }
+
+// ConvsIn is the number of ops with weights (the convolutions) among the
+// edges of a, an architecture of sp.
+func ConvsIn(sp *space.Space, a space.Arch) int {
 	n := 0
-	for _, op := range a {
-		if op == space.Conv1x1 || op == space.Conv3x3 {
+	for _, op := range a[:sp.NumEdges()] {
+		if sp.HasParams(op) {
 			n++
 		}
 	}

@@ -120,7 +120,7 @@ func (t *Trainer) gvFixed() *run.GVFixed {
 		// The importance weights of the theory's unbiased estimator,
 		// 1/(N q_i) per sample and 1/(|A| p_alpha) per path, uncapped.
 		sqX += p.accumulate(t, func(a space.Arch) []float32 {
-			pw := 1 / (space.NumArchs * t.path.Prob(a))
+			pw := 1 / (float64(t.sp.NumArchs()) * t.path.Prob(a))
 			w := p.w[:B]
 			for i, id := range p.idx {
 				w[i] = float32(pw / (float64(N) * t.data.Prob(id)))
@@ -129,8 +129,8 @@ func (t *Trainer) gvFixed() *run.GVFixed {
 		}, p.sumX, &sqW)
 
 		var a space.Arch
-		for e := range a {
-			a[e] = space.Op(r.IntN(space.NumOps))
+		for e := range t.sp.NumEdges() {
+			a[e] = space.Op(r.IntN(t.sp.NumOps()))
 		}
 		p.paths = append(p.paths[:0], a)
 		for i := range p.idx {

@@ -246,7 +246,7 @@ func TestUnbiasedWeights(t *testing.T) {
 		f[a] = r.NormFloat64() + 2
 	}
 	for _, e := range []int{1, 3, 9} {
-		p := sampler.NewPA(false)
+		p := sampler.NewPA(space.NB201Cell, false)
 		paState(p, e)
 		tr.path = p
 		tr.zEpoch = -1
@@ -277,7 +277,7 @@ func TestUnbiasedWeights(t *testing.T) {
 		if math.Abs(mean-1) > 1e-9 || most > UnbiasedCap {
 			t.Errorf("epoch %d: path weight mean %v (want 1), largest %v (cap %v)", e, mean, most, UnbiasedCap)
 		}
-		z := PathWeightNorm(p)
+		z := PathWeightNorm(space.NB201Cell, p)
 		switch {
 		case e <= 3 && (math.Abs(z-1) > 1e-9 || math.Abs(ef-uf) > 1e-9):
 			t.Errorf("epoch %d (below the cap): Z = %v, weighted mean %v, uniform mean %v", e, z, ef, uf)
@@ -304,7 +304,7 @@ func TestUnbiasedEstimatorOnTinyNetwork(t *testing.T) {
 	}
 	tr := tinyTrainer(t, "pa", "uniform", true)
 	paState(tr.path, 3)
-	if z := PathWeightNorm(tr.path); math.Abs(z-1) > 1e-9 {
+	if z := PathWeightNorm(tr.sp, tr.path); math.Abs(z-1) > 1e-9 {
 		t.Fatalf("Z = %v: the cap is reached", z)
 	}
 	weighted := make([]float64, P)

@@ -266,7 +266,7 @@ func (s *Session) restore(secs map[string]section) error {
 	var lastArch space.Arch
 	for e := range lastArch {
 		at := d.Offset()
-		if op := d.Byte(); op < space.NumOps {
+		if op := d.Byte(); int(op) < s.tr.sp.NumOps() && (e < s.tr.sp.NumEdges() || op == 0) {
 			lastArch[e] = space.Op(op)
 		} else {
 			d.FailAt(at, "last architecture: edge %d has op %d", e, op)

@@ -35,7 +35,8 @@ type Trainer struct {
 	sgd   optim.SGD
 	vel   []float32
 
-	opTensors [space.NumEdges][space.NumOps][]int
+	sp        *space.Space // the net's search space
+	opTensors [space.MaxEdges][space.MaxOps][]int
 	normFn    func(int, space.Op) float64
 
 	gv gradVar // over the current epoch
@@ -73,7 +74,7 @@ func NewTrainer(cfg run.Config, net *supernet.Net, train, val data.Images) (*Tra
 	if train.Len() < 2 {
 		return nil, fmt.Errorf("train: %d training images; need at least 2", train.Len())
 	}
-	path, err := sampler.NewPath(cfg.Sampler.Path, cfg.Sampler.PathMode)
+	path, err := sampler.NewPath(net.Space(), cfg.Sampler.Path, cfg.Sampler.PathMode)
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +85,7 @@ func NewTrainer(cfg run.Config, net *supernet.Net, train, val data.Images) (*Tra
 	s := net.Shape()
 	src := rand.NewPCG(cfg.Seed, 0x5851f42d4c957f2d)
 	t := &Trainer{
-		cfg: cfg, net: net, train: train, val: val, path: path, data: ds,
+		cfg: cfg, net: net, sp: net.Space(), train: train, val: val, path: path, data: ds,
 		rng: rand.New(src), src: src,
 		sgd:   optim.SGD{Momentum: float32(cfg.Momentum), WeightDecay: float32(cfg.WeightDecay)},
 		vel:   make([]float32, len(net.Params)),
@@ -93,13 +94,13 @@ func NewTrainer(cfg run.Config, net *supernet.Net, train, val data.Images) (*Tra
 		y:     make([]int32, s.Batch),
 		w:     make([]float32, s.Batch),
 		idx:   make([]int, 0, s.Batch),
-		paths: make([]space.Arch, 0, space.NumOps),
+		paths: make([]space.Arch, 0, space.MaxOps),
 		lr:    optim.Cosine(cfg.LR, 0, cfg.Epochs),
 
 		probeDraws: DefaultProbeDraws, zEpoch: -1,
 	}
-	for e := range space.NumEdges {
-		for op := range space.NumOps {
+	for e := range t.sp.NumEdges() {
+		for op := range t.sp.NumOps() {
 			w, b := net.OpTensors(e, space.Op(op))
 			t.opTensors[e][op] = append(w, b...)
 		}
@@ -281,17 +282,17 @@ func (t *Trainer) importanceWeights(n int) []float32 {
 // UnbiasedCap), with z = PathWeightNorm of the epoch's distribution.
 func (t *Trainer) pathWeight(a space.Arch) float64 {
 	if t.zEpoch != t.epoch {
-		t.z = PathWeightNorm(t.path)
+		t.z = PathWeightNorm(t.sp, t.path)
 		t.zEpoch = t.epoch
 	}
-	return cappedWeight(t.path.Prob(a), t.z)
+	return cappedWeight(t.path.Prob(a), t.z, t.sp.NumArchs())
 }
 
-func cappedWeight(p, z float64) float64 {
+func cappedWeight(p, z float64, archs int) float64 {
 	if p == 0 {
 		return UnbiasedCap
 	}
-	return min(1/(space.NumArchs*p*z), UnbiasedCap)
+	return min(1/(float64(archs)*p*z), UnbiasedCap)
 }
 
 // PathWeightNorm is the z in (0, 1] for which the capped path weight
@@ -300,9 +301,9 @@ func cappedWeight(p, z float64) float64 {
 // when no weight reaches the cap: then E_p[weight * f(alpha)] is the
 // uniform average of f over all architectures. Where the cap is reached,
 // z < 1 raises the weights below it, so that the mean stays 1 while none
-// exceeds the cap.
-func PathWeightNorm(p sampler.Path) float64 {
-	archs := space.All()
+// exceeds the cap. The architectures are those of space sp.
+func PathWeightNorm(sp *space.Space, p sampler.Path) float64 {
+	archs := sp.All()
 	probs := make([]float64, len(archs))
 	for i, a := range archs {
 		probs[i] = p.Prob(a)
@@ -311,7 +312,7 @@ func PathWeightNorm(p sampler.Path) float64 {
 		var m float64
 		for _, q := range probs {
 			if q > 0 {
-				m += q * cappedWeight(q, z)
+				m += q * cappedWeight(q, z, len(archs))
 			}
 		}
 		return m
@@ -346,7 +347,9 @@ func (t *Trainer) endEpoch() *run.Epoch {
 	t.path.EndEpoch(t.epoch, E)
 	t.data.EndEpoch(t.epoch, E)
 	ev.GVFixed = t.gvFixed()
-	ev.PathProbs = t.path.Probs()
+	for e, row := range t.path.Probs() {
+		copy(ev.PathProbs[e][:], row)
+	}
 	if da, ok := t.data.(*sampler.DA); ok {
 		s := sampler.Summarize(da.Probs(), 20, 16)
 		ev.Data = &s
@@ -380,8 +383,8 @@ func (t *Trainer) validate() float64 {
 		}
 		t.val.Batch(t.x, t.y, t.idx, false, nil)
 		var a space.Arch
-		for e := range a {
-			a[e] = space.Op(t.rng.IntN(space.NumOps))
+		for e := range t.sp.NumEdges() {
+			a[e] = space.Op(t.rng.IntN(t.sp.NumOps()))
 		}
 		t.net.Forward(t.x, n, a)
 		_, c := t.net.Loss(t.y, nil)
