@@ -31,6 +31,25 @@ var siteFiles = []string{"index.html", "app.js", "style.css", "worker.js"}
 // wasmMains are the browser programs: output name -> package.
 var wasmMains = [][2]string{{"main.wasm", "./wasm/page"}, {"worker.wasm", "./wasm/worker"}}
 
+// wasmBuildFlags are the go build flags of the browser programs. The page
+// downloads both, so their size is its load time (goal: 2 MB brotli in
+// all): -s -w drop the symbol table and DWARF, -trimpath the file paths,
+// and -l turns inlining off, since an inlined body is a copy in every
+// caller, except where the time goes: the runtime (allocation, maps, GC),
+// math, and core/ (a training step; the page links only core/run,
+// core/space and core/sampler of it). A later match of a -gcflags pattern
+// wins over an earlier one. Measured 2026-12-02: the two binaries went
+// from 2,067,448 to 1,975,757 bytes brotli (main.wasm 996,100 -> 941,976,
+// worker.wasm 1,071,348 -> 1,033,781); bench/speed's worker built both
+// ways trained mini at 0.96x and 1.26x in two alternating pairs (load
+// 12: the same within noise, as core/ is compiled as before).
+var wasmBuildFlags = []string{
+	"-trimpath", "-ldflags=-s -w",
+	"-gcflags=all=-l", "-gcflags=runtime=", "-gcflags=internal/runtime/...=",
+	"-gcflags=internal/bytealg=", "-gcflags=math=", "-gcflags=math/bits=",
+	"-gcflags=sync/atomic=", "-gcflags=pada/core/...=",
+}
+
 // webCmd serves the page: it builds the wasm binaries when they are
 // missing or older than their sources, then serves the site on
 // 127.0.0.1 (or -addr) with wasm compressed. With -out it writes the
@@ -252,7 +271,7 @@ func buildSite(root, dir string, logf func(string, ...any)) error {
 		stop := progress(logf, "building "+m[0], progressEvery)
 		t0 := time.Now()
 		tmp := outPath + ".tmp"
-		cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", tmp, m[1])
+		cmd := exec.Command("go", append(append([]string{"build"}, wasmBuildFlags...), "-o", tmp, m[1])...)
 		cmd.Dir, cmd.Stdout, cmd.Stderr = root, os.Stderr, os.Stderr
 		cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
 		err := cmd.Run()
