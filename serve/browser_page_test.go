@@ -539,7 +539,7 @@ func TestBrowserEmbedFrame(t *testing.T) {
 	if m := logs.all(); len(m) > 0 {
 		t.Logf("console: %q", m)
 	}
-	poll(t, ctx, "the embedded race to finish", `JSON.parse(`+inner+`.padaStats || "[]").filter(r => r.done).length === 2`, 3*time.Minute)
+	poll(t, ctx, "the embedded race to finish", `(JSON.parse(`+inner+`.padaStats || "[]") || []).filter(r => r.done).length === 2`, 3*time.Minute)
 	time.Sleep(time.Second)
 	fit := `Math.abs(document.getElementById("pada-race").getBoundingClientRect().height - ` + doc + `.body.getBoundingClientRect().height) <= 2`
 	poll(t, ctx, "the iframe to fit the page", fit, 10*time.Second)
