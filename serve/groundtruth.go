@@ -429,7 +429,6 @@ func (o gtBuild) queueBuild(ctx context.Context, q *queue.Queue, tbl *gtTable, w
 	var parked []string
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go q.ParkDead(rctx)
 	err := q.Results(rctx, batch, func(r queue.Result) error {
 		if r.Parked {
 			parked = append(parked, fmt.Sprintf("%s: %s (after %d deliveries)", r.JobID, r.Error, r.Attempt))

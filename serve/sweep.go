@@ -382,7 +382,7 @@ func (s *sweeper) run(ctx context.Context, url string, o queue.Options) error {
 		}
 		w := &worker{threads: threads}
 		wo := o
-		wo.Name, wo.AckWait, wo.MaxDeliver = "local-"+queue.HostName(), 0, 0
+		wo.Name, wo.AckWait, wo.MaxDeliver, wo.Logf = "local-"+queue.HostName(), 0, 0, s.logf
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -399,7 +399,6 @@ func (s *sweeper) run(ctx context.Context, url string, o queue.Options) error {
 	if len(rows) == total {
 		cancel()
 	}
-	go q.ParkDead(rctx)
 	err = q.Results(rctx, s.batch(), func(res queue.Result) error {
 		r, ok := byID[res.JobID]
 		if !ok {

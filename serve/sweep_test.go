@@ -16,6 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
 	"pada/serve/queue"
 	"pada/serve/store"
 )
@@ -140,6 +143,52 @@ func (c *child) wait(t *testing.T, timeout time.Duration) error {
 	}
 }
 
+// waitOr is wait that calls onTimeout (to say why) before it fails.
+func (c *child) waitOr(timeout time.Duration, onTimeout func()) error {
+	deadline := time.After(timeout)
+	for {
+		select {
+		case _, ok := <-c.news:
+			if !ok {
+				return <-c.done
+			}
+		case <-deadline:
+			onTimeout()
+			return fmt.Errorf("%s did not finish in %s", c.name, timeout)
+		}
+	}
+}
+
+// queueState describes the jobs stream and its consumer, for a test
+// that waits in vain.
+func queueState(url string) string {
+	nc, err := nats.Connect(url)
+	if err != nil {
+		return err.Error()
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var b strings.Builder
+	if s, err := js.Stream(ctx, queue.JobsStream); err == nil {
+		info, _ := s.Info(ctx)
+		fmt.Fprintf(&b, "stream: %+v\n", info.State)
+		for seq := info.State.FirstSeq; seq <= info.State.LastSeq && seq > 0; seq++ {
+			if m, err := s.GetMsg(ctx, seq); err == nil {
+				fmt.Fprintf(&b, "  msg %d: %.120s\n", seq, m.Data)
+			}
+		}
+		for c := range s.ListConsumers(ctx).Info() {
+			fmt.Fprintf(&b, "consumer %s: delivered %+v ack floor %+v pending %d ack pending %d redelivered %d waiting %d config %+v\n",
+				c.Name, c.Delivered, c.AckFloor, c.NumPending, c.NumAckPending, c.NumRedelivered, c.NumWaiting, c.Config)
+		}
+	} else {
+		fmt.Fprintf(&b, "stream: %v\n", err)
+	}
+	return b.String()
+}
+
 func freeAddr(t *testing.T) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -188,14 +237,6 @@ func readCSV(t *testing.T, path string) [][]string {
 // sweep finishes with every run recorded once in the run store and once
 // in runs.csv.
 func TestSweepKillWorkerAndServer(t *testing.T) {
-	// Known bug (2026-12-02): in about 1 run in 15 on an idle machine, one
-	// of the jobs still queued when the coordinator is killed is never run
-	// after the restart (5 of 6 results; the sweep waits for ever). Until
-	// it is found, the test runs only when asked for, so that CI stays
-	// meaningful for everything else.
-	if os.Getenv("PADA_SWEEP_KILL_TEST") != "1" {
-		t.Skip("known flaky (a requeued job is sometimes not run after a coordinator restart); PADA_SWEEP_KILL_TEST=1 runs it")
-	}
 	dir := t.TempDir()
 	addr := freeAddr(t)
 	url := "nats://" + addr
@@ -219,7 +260,7 @@ func TestSweepKillWorkerAndServer(t *testing.T) {
 
 	coord = startChild(t, "sweep again", args...)
 	recorded, _ := coord.waitFor(t, "already recorded", 0, time.Minute)
-	if err := coord.wait(t, 3*time.Minute); err != nil {
+	if err := coord.waitOr(3*time.Minute, func() { t.Logf("queue:\n%s\nw2:\n%s\nw3:\n%s", queueState(url), w2.output(), w3.output()) }); err != nil {
 		t.Fatalf("restarted sweep: %v\n%s", err, coord.output())
 	}
 	t.Logf("restart: %s", recorded)

@@ -129,7 +129,11 @@ func workerCmd(args []string) error {
 	if !*quiet {
 		w.logf = func(format string, a ...any) { fmt.Fprintf(os.Stderr, format, a...) }
 	}
-	return w.serve(ctx, *nf.url, queue.Options{Creds: nf.creds(), Name: *name}, *jobs)
+	o := queue.Options{Creds: nf.creds(), Name: *name}
+	if w.logf != nil {
+		o.Logf = w.logf
+	}
+	return w.serve(ctx, *nf.url, o, *jobs)
 }
 
 // worker does jobs; it keeps the data and trainers of the last

@@ -45,13 +45,18 @@ type Options struct {
 	// Name is this client's name in the server's monitoring and in the
 	// Worker field of the results it publishes.
 	Name string
-	// AckWait and MaxDeliver set the jobs consumer: how long a job may go
-	// without a sign of life before it is delivered again, and how often
-	// it is delivered before it is parked. Zero keeps the consumer as it
-	// is (DefaultAckWait and DefaultMaxDeliver when it is new): workers
-	// leave them zero and take the coordinator's settings.
-	AckWait    time.Duration
+	// AckWait sets the jobs consumer: how long a job may go without a
+	// sign of life before it is delivered again. Zero keeps the consumer
+	// as it is (DefaultAckWait when it is new): workers leave it zero
+	// and take the coordinator's.
+	AckWait time.Duration
+	// MaxDeliver is how often the jobs this client submits are
+	// delivered before they are parked (0: DefaultMaxDeliver).
 	MaxDeliver int
+	// Logf, if set, hears what a worker cannot tell through a result: a
+	// result or an ack that did not reach the server (the job then runs
+	// again elsewhere).
+	Logf func(format string, a ...any)
 }
 
 // Job is one unit of work.
@@ -60,16 +65,26 @@ type Job struct {
 	Batch string          `json:"batch"` // the sweep or build it belongs to
 	Kind  string          `json:"kind"`  // what the worker does with Body
 	Body  json.RawMessage `json:"body"`
+	// MaxDeliver is how often the job is delivered before it is parked;
+	// Submit sets it. The limit travels with the job, not in the
+	// server's consumer, so that a job whose workers all died is parked
+	// by the next worker that receives it, with no coordinator needed
+	// to hear of it (the server's own limit would leave it in the queue,
+	// undelivered, with a one-off advisory nobody may be listening to).
+	MaxDeliver int `json:"max_deliver,omitempty"`
 }
 
 // Result is what became of a job.
 type Result struct {
-	JobID    string          `json:"job"`
-	Batch    string          `json:"batch"`
-	Kind     string          `json:"kind"`
-	Body     json.RawMessage `json:"body,omitempty"`
-	Error    string          `json:"error,omitempty"`
-	Parked   bool            `json:"parked,omitempty"` // failed on every delivery: given up
+	JobID  string          `json:"job"`
+	Batch  string          `json:"batch"`
+	Kind   string          `json:"kind"`
+	Body   json.RawMessage `json:"body,omitempty"`
+	Error  string          `json:"error,omitempty"`
+	Parked bool            `json:"parked,omitempty"` // failed on every delivery: given up
+	// Job is a parked job's body, so that whoever records the failure
+	// knows what failed.
+	Job      json.RawMessage `json:"job_body,omitempty"`
 	Worker   string          `json:"worker"`
 	Attempt  int             `json:"attempt"` // which delivery produced it (1 = the first)
 	Seconds  float64         `json:"seconds"` // the handler's wall time
@@ -89,7 +104,8 @@ type Queue struct {
 	name    string
 	jobs    jetstream.Consumer
 	ackWait time.Duration
-	maxDel  int
+	maxDel  int // of the jobs this client submits
+	logf    func(string, ...any)
 }
 
 var token = regexp.MustCompile(`^[A-Za-z0-9_-]{1,200}$`)
@@ -126,7 +142,10 @@ func Connect(ctx context.Context, url string, o Options) (*Queue, error) {
 	if err != nil {
 		return nil, fmt.Errorf("queue: connecting to %s: %w", url, err)
 	}
-	q := &Queue{nc: nc, name: o.Name}
+	q := &Queue{nc: nc, name: o.Name, logf: o.Logf}
+	if q.logf == nil {
+		q.logf = func(string, ...any) {}
+	}
 	if err := q.setup(ctx, o); err != nil {
 		nc.Close()
 		return nil, err
@@ -160,7 +179,7 @@ func (q *Queue) setup(ctx context.Context, o Options) error {
 	switch {
 	case errors.Is(err, jetstream.ErrConsumerNotFound):
 		ci = jetstream.ConsumerConfig{Durable: consumerName, AckPolicy: jetstream.AckExplicitPolicy,
-			AckWait: DefaultAckWait, MaxDeliver: DefaultMaxDeliver, MaxAckPending: -1}
+			AckWait: DefaultAckWait, MaxDeliver: -1, MaxAckPending: -1}
 	case err != nil:
 		return fmt.Errorf("queue: jobs consumer: %w", err)
 	default:
@@ -170,8 +189,11 @@ func (q *Queue) setup(ctx context.Context, o Options) error {
 	if o.AckWait > 0 && o.AckWait != ci.AckWait {
 		ci.AckWait, update = o.AckWait, true
 	}
-	if o.MaxDeliver > 0 && o.MaxDeliver != ci.MaxDeliver {
-		ci.MaxDeliver, update = o.MaxDeliver, true
+	if ci.MaxDeliver != -1 {
+		// The server delivers without limit; each job carries its own
+		// (Job.MaxDeliver). A queue made by an earlier version had the
+		// limit in the consumer.
+		ci.MaxDeliver, update = -1, true
 	}
 	if update {
 		if c, err = js.CreateOrUpdateConsumer(ctx, JobsStream, ci); err != nil {
@@ -179,7 +201,10 @@ func (q *Queue) setup(ctx context.Context, o Options) error {
 		}
 	}
 	q.jobs = c
-	q.ackWait, q.maxDel = ci.AckWait, ci.MaxDeliver
+	q.ackWait, q.maxDel = ci.AckWait, o.MaxDeliver
+	if q.maxDel <= 0 {
+		q.maxDel = DefaultMaxDeliver
+	}
 	return nil
 }
 
@@ -194,6 +219,9 @@ func (q *Queue) Submit(ctx context.Context, j Job) error {
 	}
 	if err := checkToken("job ID", j.ID); err != nil {
 		return err
+	}
+	if j.MaxDeliver <= 0 {
+		j.MaxDeliver = q.maxDel
 	}
 	b, err := json.Marshal(j)
 	if err != nil {
@@ -229,7 +257,14 @@ func (q *Queue) Work(ctx context.Context, h Handler) error {
 		}
 		for m := range batch.Messages() {
 			if err := q.handle(ctx, m, h); err != nil {
-				return err
+				// A result or an ack lost on the way (the server
+				// restarting, the network): the job is delivered again,
+				// and its result is recorded once. Not a reason to stop
+				// taking jobs.
+				q.logf("queue: %v\n", err)
+				if q.nc.IsClosed() {
+					return fmt.Errorf("queue: connection closed: %w", err)
+				}
 			}
 		}
 	}
@@ -248,6 +283,12 @@ func (q *Queue) handle(ctx context.Context, m jetstream.Msg, h Handler) error {
 		return q.finish(ctx, m, Result{JobID: "unreadable-" + fmt.Sprint(meta.Sequence.Stream), Batch: "unreadable",
 			Error: fmt.Sprintf("job message %d is not a job: %v", meta.Sequence.Stream, err), Parked: true,
 			Attempt: int(meta.NumDelivered)}, true)
+	}
+	if limit := j.maxDeliver(); int(meta.NumDelivered) > limit {
+		// Every delivery it was allowed went to a worker that never
+		// finished it (killed, hung, cut off from the server).
+		return q.finish(ctx, m, Result{JobID: j.ID, Batch: j.Batch, Kind: j.Kind, Parked: true, Job: j.Body, Attempt: limit,
+			Error: fmt.Sprintf("delivered %d times and never finished: its workers died or stopped answering (ack wait %s)", limit, q.ackWait)}, true)
 	}
 	jctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -282,13 +323,22 @@ func (q *Queue) handle(ctx context.Context, m jetstream.Msg, h Handler) error {
 	if herr != nil {
 		r.Body = nil
 		r.Error = herr.Error()
-		if int(meta.NumDelivered) < q.maxDel {
+		if int(meta.NumDelivered) < j.maxDeliver() {
 			// Try again, on this worker or another, after a pause.
 			return m.NakWithDelay(time.Second)
 		}
-		r.Parked = true
+		r.Parked, r.Job = true, j.Body
 	}
 	return q.finish(ctx, m, r, r.Parked)
+}
+
+// maxDeliver is the job's delivery limit; a job queued by an earlier
+// version carries none and gets the default.
+func (j Job) maxDeliver() int {
+	if j.MaxDeliver > 0 {
+		return j.MaxDeliver
+	}
+	return DefaultMaxDeliver
 }
 
 // runHandler runs h, turning a panic into an error so that a poison job
@@ -304,7 +354,10 @@ func runHandler(ctx context.Context, h Handler, j Job, progress func()) (body js
 
 // finish publishes r, then acks the job (terminates it when parked). A
 // crash between the two publishes r again on the next delivery, under
-// the same message ID.
+// the same message ID. Both are tried again for a while when the server
+// does not answer (it may be restarting: a job's result is worth
+// waiting for); what still fails is returned, and the job is then
+// delivered again.
 func (q *Queue) finish(ctx context.Context, m jetstream.Msg, r Result, parked bool) error {
 	r.Worker = q.name
 	r.Finished = time.Now().UTC()
@@ -315,18 +368,55 @@ func (q *Queue) finish(ctx context.Context, m jetstream.Msg, r Result, parked bo
 	subj := "results." + r.Batch + "." + r.JobID
 	// A job that finished as the worker was told to stop is still
 	// worth its result: publish it without the worker's context.
-	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishWait)
 	defer cancel()
-	if _, err := q.js.Publish(pctx, subj, b, jetstream.WithMsgID(r.Batch+"."+r.JobID)); err != nil {
+	err = retry(pctx, func(actx context.Context) error {
+		_, err := q.js.Publish(actx, subj, b, jetstream.WithMsgID(r.Batch+"."+r.JobID))
+		return err
+	})
+	if err != nil {
 		m.Nak()
-		return fmt.Errorf("queue: publishing the result of %s: %w", r.JobID, err)
+		return fmt.Errorf("publishing the result of %s: %w", r.JobID, err)
 	}
-	if parked {
-		return m.TermWithReason(r.Error)
+	// The ack is tried for less long: a server that restarted with an
+	// older state of the consumer may never answer it (then the job runs
+	// once more, and its second result is dropped as a repeat).
+	actx, acancel := context.WithTimeout(pctx, 2*attemptWait)
+	defer acancel()
+	err = retry(actx, func(actx context.Context) error {
+		if parked {
+			return m.TermWithReason(r.Error)
+		}
+		// Wait for the server to confirm, so that a worker stopping
+		// right after does not leave its finished job to run again.
+		return m.DoubleAck(actx)
+	})
+	if err != nil {
+		return fmt.Errorf("acking %s (its result is published; it may run again): %w", r.JobID, err)
 	}
-	// Wait for the server to confirm, so that a worker stopping right
-	// after does not leave its finished job to run again.
-	return m.DoubleAck(pctx)
+	return nil
+}
+
+// finishWait bounds how long finish keeps trying; attemptWait is one
+// try's share of it.
+var finishWait, attemptWait = time.Minute, 5 * time.Second
+
+// retry calls f until it succeeds or ctx is done, each call with its own
+// deadline, pausing between them.
+func retry(ctx context.Context, f func(context.Context) error) error {
+	for {
+		actx, cancel := context.WithTimeout(ctx, attemptWait)
+		err := f(actx)
+		cancel()
+		if err == nil || errors.Is(err, nats.ErrConnectionClosed) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
 }
 
 // Results calls fn with every result of batch that the stream holds, in
@@ -366,72 +456,6 @@ func (q *Queue) Results(ctx context.Context, batch string, fn func(Result) error
 			return err
 		}
 	}
-}
-
-// maxDeliveriesAdvisory is where the server says that a job of the
-// jobs consumer was delivered MaxDeliver times without an ack.
-const maxDeliveriesAdvisory = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES." + JobsStream + "." + consumerName
-
-// ParkDead parks, until ctx is done, the jobs that reach MaxDeliver
-// deliveries without a worker finishing any (each worker died or hung
-// on it): on the server's advisory it publishes the job's parked result
-// with that reason and removes the job from the queue. A job that fails
-// with an error is parked by its worker; this is for the ones no worker
-// lives to report. Coordinators run it while they wait for results.
-func (q *Queue) ParkDead(ctx context.Context) error {
-	seqs := make(chan [2]uint64, 64)
-	sub, err := q.nc.Subscribe(maxDeliveriesAdvisory, func(m *nats.Msg) {
-		var adv struct {
-			StreamSeq  uint64 `json:"stream_seq"`
-			Deliveries uint64 `json:"deliveries"`
-		}
-		if json.Unmarshal(m.Data, &adv) == nil {
-			select {
-			case seqs <- [2]uint64{adv.StreamSeq, adv.Deliveries}:
-			default: // a burst beyond 64: the rest stay queued, unparked
-			}
-		}
-	})
-	if err != nil {
-		return fmt.Errorf("queue: %w", err)
-	}
-	defer sub.Unsubscribe()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case sd := <-seqs:
-			if err := q.parkSeq(ctx, sd[0], int(sd[1])); err != nil && ctx.Err() == nil {
-				return err
-			}
-		}
-	}
-}
-
-// parkSeq parks the job at stream sequence seq, if it is still queued.
-func (q *Queue) parkSeq(ctx context.Context, seq uint64, deliveries int) error {
-	s, err := q.js.Stream(ctx, JobsStream)
-	if err != nil {
-		return fmt.Errorf("queue: %w", err)
-	}
-	raw, err := s.GetMsg(ctx, seq)
-	if err != nil {
-		return nil // gone already: its worker parked or finished it
-	}
-	var j Job
-	if err := json.Unmarshal(raw.Data, &j); err != nil || checkToken("batch", j.Batch) != nil || checkToken("job ID", j.ID) != nil {
-		return s.DeleteMsg(ctx, seq)
-	}
-	r := Result{JobID: j.ID, Batch: j.Batch, Kind: j.Kind, Parked: true, Attempt: deliveries, Worker: q.name, Finished: time.Now().UTC(),
-		Error: fmt.Sprintf("delivered %d times and never finished: its workers died or stopped answering (ack wait %s)", deliveries, q.ackWait)}
-	b, err := json.Marshal(r)
-	if err != nil {
-		return err
-	}
-	if _, err := q.js.Publish(ctx, "results."+j.Batch+"."+j.ID, b, jetstream.WithMsgID(j.Batch+"."+j.ID)); err != nil {
-		return fmt.Errorf("queue: parking %s: %w", j.ID, err)
-	}
-	return s.DeleteMsg(ctx, seq)
 }
 
 // Workers asks the workers that are taking jobs to answer within wait

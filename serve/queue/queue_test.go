@@ -351,15 +351,15 @@ func TestTLS(t *testing.T) {
 }
 
 // TestParkDead: a job whose every delivery goes to a worker that dies on
-// it is parked by ParkDead once MaxDeliver deliveries ran out, with the
-// reason, and leaves the queue.
+// it is parked, with the reason, by the next worker that receives it once
+// its MaxDeliver deliveries ran out (no coordinator needs to be
+// listening), and leaves the queue.
 func TestParkDead(t *testing.T) {
 	s := startServer(t, ServerOptions{})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	q := connect(t, s.URL(), Options{Name: "c", AckWait: 500 * time.Millisecond, MaxDeliver: 2})
-	go q.ParkDead(ctx)
-	if err := q.Submit(ctx, Job{ID: "killer", Batch: "dead", Kind: "k"}); err != nil {
+	if err := q.Submit(ctx, Job{ID: "killer", Batch: "dead", Kind: "k", Body: json.RawMessage(`{"n":1}`)}); err != nil {
 		t.Fatal(err)
 	}
 	for i := range 2 {
@@ -373,15 +373,13 @@ func TestParkDead(t *testing.T) {
 		})
 		<-took
 	}
-	// The server notices the last delivery ran out when a live worker
-	// asks for work.
 	live := connect(t, s.URL(), Options{Name: "live"})
 	go live.Work(ctx, func(ctx context.Context, j Job, _ func()) (json.RawMessage, error) {
-		t.Errorf("job %s delivered a third time", j.ID)
+		t.Errorf("job %s run a third time", j.ID)
 		return nil, nil
 	})
 	r := collect(t, q, "dead", 1)["killer"]
-	if !r.Parked || r.Attempt != 2 || !strings.Contains(r.Error, "never finished") {
+	if !r.Parked || r.Attempt != 2 || !strings.Contains(r.Error, "never finished") || r.Worker != "live" || string(r.Job) != `{"n":1}` {
 		t.Errorf("result %+v", r)
 	}
 	// The job leaves the queue just after its result is published.
@@ -394,4 +392,82 @@ func TestParkDead(t *testing.T) {
 			t.Fatalf("Pending %d, %v; want 0", p, err)
 		}
 	}
+}
+
+// TestWorkerOutlivesServerRestart: a worker whose server goes away for
+// longer than it tries to publish a finished job's result keeps working:
+// it says so, the job is delivered again once the server is back, and
+// every job gets its result. (A worker that gave up here left the queue
+// with nobody to run it: the flaky TestSweepKillWorkerAndServer of
+// 2026-12-02, where both workers lost a result or an ack as the sweep's
+// server was killed.)
+func TestWorkerOutlivesServerRestart(t *testing.T) {
+	fw, aw := finishWait, attemptWait
+	finishWait, attemptWait = time.Second, 200*time.Millisecond
+	defer func() { finishWait, attemptWait = fw, aw }()
+	dir := t.TempDir()
+	s, err := Start(ServerOptions{Dir: dir, Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := strings.TrimPrefix(s.URL(), "nats://")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	q := connect(t, s.URL(), Options{Name: "c", AckWait: 2 * time.Second})
+	for i := range 3 {
+		if err := q.Submit(ctx, Job{ID: fmt.Sprint("j", i), Batch: "r", Kind: "k"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var logs strings.Builder
+	var lmu sync.Mutex
+	w := connect(t, s.URL(), Options{Name: "w", Logf: func(f string, a ...any) {
+		lmu.Lock()
+		fmt.Fprintf(&logs, f, a...)
+		lmu.Unlock()
+	}})
+	restarted := make(chan struct{})
+	var once sync.Once
+	werr := make(chan error, 1)
+	go func() {
+		werr <- w.Work(ctx, func(ctx context.Context, j Job, _ func()) (json.RawMessage, error) {
+			once.Do(func() {
+				// The server dies as the first job ends and is back
+				// after finishWait, on the same folder and port.
+				s.Close()
+				go func() {
+					time.Sleep(2 * finishWait)
+					var err error
+					if s, err = Start(ServerOptions{Dir: dir, Listen: addr}); err != nil {
+						t.Error(err)
+					}
+					close(restarted)
+				}()
+			})
+			return json.RawMessage(`"ok"`), nil
+		})
+	}()
+	<-restarted
+	defer func() { s.Close() }()
+	q2 := connect(t, s.URL(), Options{Name: "c2"})
+	got := collect(t, q2, "r", 3)
+	for id, r := range got {
+		if r.Error != "" || string(r.Body) != `"ok"` {
+			t.Errorf("%s: %+v", id, r)
+		}
+	}
+	select {
+	case err := <-werr:
+		t.Fatalf("the worker stopped: %v", err)
+	default:
+	}
+	cancel()
+	if err := <-werr; err != nil {
+		t.Errorf("Work: %v", err)
+	}
+	lmu.Lock()
+	if !strings.Contains(logs.String(), "publishing the result of j0") {
+		t.Errorf("the worker did not say it lost j0's result: %q", logs.String())
+	}
+	lmu.Unlock()
 }
