@@ -45,6 +45,16 @@ function gemmImports(mem) {
       k.sgemm(tA, tB, m, n, kk, alpha, a, lda, b, ldb, beta, c, ldc, ws, wsLen),
     im2col: (col, src, n, h, w, kk, pad) => k.im2col(col, src, n, h, w, kk, pad),
     col2im: (acc, col, n, h, w, kk, pad) => k.col2im(acc, col, n, h, w, kk, pad),
+    // The elementwise kernels (core/gemm/vec_js.go).
+    relu: (x, n) => k.relu(x, n),
+    mask: (x, m, n) => k.mask(x, m, n),
+    vadd: (d, s, n) => k.vadd(d, s, n),
+    addc: (x, n, a, b) => k.addc(x, n, a, b),
+    norm: (x, n, a, b) => k.norm(x, n, a, b),
+    bngrad: (dx, dy, xh, n, is, mdy, mdyx) => k.bngrad(dx, dy, xh, n, is, mdy, mdyx),
+    sum64: (x, n) => k.sum64(x, n),
+    sqdev64: (x, n, m) => k.sqdev64(x, n, m),
+    dot64: (x, y, n, out) => k.dot64(x, y, n, out),
   };
 }
 

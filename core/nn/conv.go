@@ -1,10 +1,6 @@
 package nn
 
-import (
-	"math"
-
-	"pada/core/gemm"
-)
+import "pada/core/gemm"
 
 // Blocked convolution. A convolution that needs an im2col matrix is run
 // over blocks of a few images at a time: each block's input planes are
@@ -222,20 +218,20 @@ func (b *CPU) convBlocked(t *convTask) {
 // The elementwise loops of the blocked path, each in its own function so
 // that a target with vector kernels can replace them.
 
-// reluInPlace sets x = relu(x), with the AVX-512 kernel where there is one.
+// reluInPlace sets x = relu(x), with the AVX-512 kernel where there is one
+// (gemm.ReLU: the simd128 kernel in the browser).
 func reluInPlace(x []float32) {
 	i := 0
 	if has512 && len(x) >= 16 {
 		i = len(x) &^ 15
 		reluPlanes(&x[0], i)
 	}
-	for ; i < len(x); i++ {
-		x[i] = relu(x[i])
-	}
+	gemm.ReLU(x[i:])
 }
 
 // maskBy sets x = 0 where m <= 0, the gradient through a ReLU whose output
-// was m, with the AVX-512 kernel where there is one.
+// was m, with the AVX-512 kernel where there is one (gemm.MaskPositive:
+// the simd128 kernel in the browser).
 func maskBy(x, m []float32) {
 	m = m[:len(x)]
 	i := 0
@@ -243,22 +239,11 @@ func maskBy(x, m []float32) {
 		i = len(x) &^ 15
 		maskPositive(&x[0], &m[0], i)
 	}
-	for ; i < len(x); i++ {
-		x[i] = math.Float32frombits(math.Float32bits(x[i]) &^ notPositive(m[i]))
-	}
+	gemm.MaskPositive(x[i:], m[i:])
 }
 
 // addTo sets dst += src.
-func addTo(dst, src []float32) {
-	dst = dst[:len(src)]
-	for i, v := range src {
-		dst[i] += v
-	}
-}
+func addTo(dst, src []float32) { gemm.AddTo(dst, src) }
 
 // addConst sets x += c.
-func addConst(x []float32, c float32) {
-	for i := range x {
-		x[i] += c
-	}
-}
+func addConst(x []float32, c float32) { gemm.AddConst(x, c) }

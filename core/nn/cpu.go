@@ -468,11 +468,7 @@ func (t *rowSumTask) set(dst, src []float32, p int) { *t = rowSumTask{dst, src, 
 
 func (t *rowSumTask) Do(lo, hi int) {
 	for r := lo; r < hi; r++ {
-		var s float64
-		for _, v := range t.src[r*t.p : (r+1)*t.p] {
-			s += float64(v)
-		}
-		t.dst[r] += float32(s)
+		t.dst[r] += float32(gemm.Sum64(t.src[r*t.p : (r+1)*t.p]))
 	}
 }
 
@@ -484,74 +480,10 @@ type bnTask struct {
 func (t *bnTask) Do(lo, hi int) {
 	for c := lo; c < hi; c++ {
 		row := t.x[c*t.p : (c+1)*t.p]
-		m := sum64(row) / float64(t.p)
-		is := 1 / math.Sqrt(sqDev64(row, m)/float64(t.p)+Eps)
+		m := gemm.Sum64(row) / float64(t.p)
+		is := 1 / math.Sqrt(gemm.SqDev64(row, m)/float64(t.p)+Eps)
 		t.mean[c], t.invstd[c] = float32(m), float32(is)
-		normalize(row, float32(m), float32(is))
-	}
-}
-
-// sum64 is the sum of x in float64, over four interleaved partial sums so
-// that the additions do not wait on each other.
-func sum64(x []float32) float64 {
-	var s0, s1, s2, s3 float64
-	i := 0
-	for ; i+4 <= len(x); i += 4 {
-		v := x[i : i+4 : i+4]
-		s0 += float64(v[0])
-		s1 += float64(v[1])
-		s2 += float64(v[2])
-		s3 += float64(v[3])
-	}
-	for ; i < len(x); i++ {
-		s0 += float64(x[i])
-	}
-	return (s0 + s1) + (s2 + s3)
-}
-
-// sqDev64 is the sum of (x - m)² in float64, like sum64.
-func sqDev64(x []float32, m float64) float64 {
-	var s0, s1, s2, s3 float64
-	i := 0
-	for ; i+4 <= len(x); i += 4 {
-		v := x[i : i+4 : i+4]
-		d0, d1, d2, d3 := float64(v[0])-m, float64(v[1])-m, float64(v[2])-m, float64(v[3])-m
-		s0 += d0 * d0
-		s1 += d1 * d1
-		s2 += d2 * d2
-		s3 += d3 * d3
-	}
-	for ; i < len(x); i++ {
-		d := float64(x[i]) - m
-		s0 += d * d
-	}
-	return (s0 + s1) + (s2 + s3)
-}
-
-// dot64 is the sum of x·y in float64, like sum64; it also returns the
-// sum of x.
-func dot64(x, y []float32) (sx, sxy float64) {
-	y = y[:len(x)]
-	var a0, a1, b0, b1 float64
-	i := 0
-	for ; i+2 <= len(x); i += 2 {
-		v, w := x[i:i+2:i+2], y[i:i+2:i+2]
-		a0 += float64(v[0])
-		a1 += float64(v[1])
-		b0 += float64(v[0]) * float64(w[0])
-		b1 += float64(v[1]) * float64(w[1])
-	}
-	for ; i < len(x); i++ {
-		a0 += float64(x[i])
-		b0 += float64(x[i]) * float64(y[i])
-	}
-	return a0 + a1, b0 + b1
-}
-
-// normalize sets x = (x - m) * is.
-func normalize(x []float32, m, is float32) {
-	for i, v := range x {
-		x[i] = (v - m) * is
+		gemm.Normalize(row, float32(m), float32(is))
 	}
 }
 
@@ -564,16 +496,8 @@ func (t *bnBackTask) Do(lo, hi int) {
 	for c := lo; c < hi; c++ {
 		dy := t.dy[c*t.p : (c+1)*t.p]
 		xh := t.xhat[c*t.p : (c+1)*t.p]
-		sdy, sdyx := dot64(dy, xh)
-		bnGrad(t.dx[c*t.p:(c+1)*t.p], dy, xh, t.invstd[c], float32(sdy/float64(t.p)), float32(sdyx/float64(t.p)))
-	}
-}
-
-// bnGrad sets dx = is * (dy - mdy - xh*mdyx).
-func bnGrad(dx, dy, xh []float32, is, mdy, mdyx float32) {
-	dx, xh = dx[:len(dy)], xh[:len(dy)]
-	for i, v := range dy {
-		dx[i] = is * (v - mdy - xh[i]*mdyx)
+		sdy, sdyx := gemm.Dot64(dy, xh)
+		gemm.BNGrad(t.dx[c*t.p:(c+1)*t.p], dy, xh, t.invstd[c], float32(sdy/float64(t.p)), float32(sdyx/float64(t.p)))
 	}
 }
 

@@ -70,6 +70,10 @@ func Module() []byte {
 	col := convFn("col2im", true, h)
 	col.export = true
 	m.add(col)
+	m.fns[h.add].export = true // vadd(dst, src, n): dst += src
+	for _, f := range []*fn{relu(), mask(), affine("addc"), affine("norm"), bngrad(), sum64(false), sum64(true), dot64()} {
+		m.add(f)
+	}
 	return m.encode()
 }
 

@@ -1,0 +1,111 @@
+package gemm
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// vecInputs returns a slice of n floats at an offset of off floats into
+// its backing array (so unaligned starts), mixing normals, exact zeros of
+// both signs, infinities, subnormals and NaNs of both signs.
+func vecInputs(rng *rand.Rand, n, off int) []float32 {
+	special := []float32{0, float32(math.Copysign(0, -1)), float32(math.Inf(1)), float32(math.Inf(-1)),
+		math.Float32frombits(0x7fc00001), math.Float32frombits(0xffc00001), 1e-41, -1e-41}
+	x := make([]float32, n+off)[off:]
+	for i := range x {
+		if rng.IntN(8) == 0 {
+			x[i] = special[rng.IntN(len(special))]
+		} else {
+			x[i] = float32(rng.NormFloat64() * 3)
+		}
+	}
+	return x
+}
+
+func bitsEqual(a, b []float32) int {
+	for i := range a {
+		if math.Float32bits(a[i]) != math.Float32bits(b[i]) && !(a[i] != a[i] && b[i] != b[i]) {
+			return i
+		}
+	}
+	return -1
+}
+
+func same64(a, b float64) bool {
+	return math.Float64bits(a) == math.Float64bits(b) || (a != a && b != b)
+}
+
+// TestVecMatchesGo compares every vector kernel of the module with its Go
+// loop, bit for bit, over lengths 0-70 and a few long ones, at offsets
+// 0-3 floats. NaNs compare equal to NaNs (WebAssembly does not fix their
+// payload); everything else, signed zeros included, must be identical.
+func TestVecMatchesGo(t *testing.T) {
+	requireSIMD(t)
+	rng := rand.New(rand.NewPCG(5, 6))
+	var lens []int
+	for n := 0; n <= 70; n++ {
+		lens = append(lens, n)
+	}
+	lens = append(lens, 255, 256, 257, 1023, 4099, 16384)
+	finite := func(x []float32) {
+		for i, v := range x {
+			if v != v || math.IsInf(float64(v), 0) {
+				x[i] = float32(i%7) - 3
+			}
+		}
+	}
+	for _, n := range lens {
+		for off := 0; off < 4; off++ {
+			x, m, y := vecInputs(rng, n, off), vecInputs(rng, n, (off+1)%4), vecInputs(rng, n, (off+2)%4)
+			elem := []struct {
+				name      string
+				simd, go_ func(x []float32)
+			}{
+				{"ReLU", vecReLU, reluGo},
+				{"MaskPositive", func(x []float32) { vecMask(x, m) }, func(x []float32) { maskGo(x, m) }},
+				{"AddTo", func(x []float32) { vecAdd(x, y) }, func(x []float32) { addGo(x, y) }},
+				{"AddConst", func(x []float32) { vecAddConst(x, 0.37) }, func(x []float32) { addConstGo(x, 0.37) }},
+				{"Normalize", func(x []float32) { vecNormalize(x, -0.61, 1.7) }, func(x []float32) { normalizeGo(x, -0.61, 1.7) }},
+				{"BNGrad", func(x []float32) { vecBNGrad(x, m, y, 1.3, 0.11, -0.29) }, func(x []float32) { bnGradGo(x, m, y, 1.3, 0.11, -0.29) }},
+			}
+			for _, e := range elem {
+				if n == 0 {
+					continue // the kernels take n > 0; the exported functions never call them with less
+				}
+				got, want := append([]float32(nil), x...), append([]float32(nil), x...)
+				e.simd(got)
+				e.go_(want)
+				if i := bitsEqual(got, want); i >= 0 {
+					t.Fatalf("%s n=%d off=%d: [%d] = %v (%#08x), Go %v (%#08x)", e.name, n, off, i, got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
+				}
+			}
+			// The exported functions, any length (0 included), against the Go loops.
+			got, want := append([]float32(nil), x...), append([]float32(nil), x...)
+			ReLU(got)
+			reluGo(want)
+			if i := bitsEqual(got, want); i >= 0 {
+				t.Fatalf("ReLU n=%d: [%d] differs", n, i)
+			}
+			// Sums: finite inputs (with NaNs both are NaN anyway), then also
+			// as drawn.
+			fx, fy := append([]float32(nil), x...), append([]float32(nil), y...)
+			finite(fx)
+			finite(fy)
+			for _, in := range [][2][]float32{{fx, fy}, {x, y}} {
+				a, b := in[0], in[1]
+				if g, w := Sum64(a), sum64Go(a); !same64(g, w) {
+					t.Fatalf("Sum64 n=%d off=%d: %v, Go %v", n, off, g, w)
+				}
+				if g, w := SqDev64(a, 0.3), sqDev64Go(a, 0.3); !same64(g, w) {
+					t.Fatalf("SqDev64 n=%d off=%d: %v, Go %v", n, off, g, w)
+				}
+				g1, g2 := Dot64(a, b)
+				w1, w2 := dot64Go(a, b)
+				if !same64(g1, w1) || !same64(g2, w2) {
+					t.Fatalf("Dot64 n=%d off=%d: %v %v, Go %v %v", n, off, g1, g2, w1, w2)
+				}
+			}
+		}
+	}
+}
