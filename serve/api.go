@@ -93,6 +93,7 @@ type apiOptions struct {
 	// set when the server listens on loopback.
 	LoopbackHost bool
 	logf         func(string, ...any) // the server's log (stderr when nil)
+	st           *store.Store         // the open store, once open has run (the recorder of sweeps writes it: api_sweep.go)
 }
 
 // originList is a repeatable, comma-separable flag of origins.
@@ -199,6 +200,7 @@ func (o *apiOptions) open(addr string, logf func(string, ...any)) (mount func(ht
 	if err != nil {
 		return nil, nil, err
 	}
+	o.st = a.st
 	root := "none (built-in data only)"
 	if a.opt.DataRoot != "" {
 		root = a.opt.DataRoot

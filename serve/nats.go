@@ -34,18 +34,19 @@ func webNATSFlags(fs *flag.FlagSet) webNATS {
 	}
 }
 
-// start starts the server unless -nats-listen is off. A port already
-// taken (another server, a running sweep) is only a note: the page does
-// not need the queue. Credentials missing beyond loopback are an error.
-func (n webNATS) start(logf func(string, ...any)) (stop func(), err error) {
+// start starts the server unless -nats-listen is off (then srv is nil).
+// A port already taken (another server, a running sweep) is only a note:
+// the page does not need the queue. Credentials missing beyond loopback
+// are an error.
+func (n webNATS) start(logf func(string, ...any)) (srv *queue.Server, stop func(), err error) {
 	if *n.listen == "off" {
-		return func() {}, nil
+		return nil, func() {}, nil
 	}
 	dir := *n.dir
 	if dir == "" {
 		d, err := dataDir()
 		if err != nil {
-			return nil, fmt.Errorf("no -nats-dir given and %w", err)
+			return nil, nil, fmt.Errorf("no -nats-dir given and %w", err)
 		}
 		dir = filepath.Join(d, "nats")
 	}
@@ -57,16 +58,16 @@ func (n webNATS) start(logf func(string, ...any)) (stop func(), err error) {
 	if *n.nkeys != "" {
 		keys = strings.Split(*n.nkeys, ",")
 	}
-	srv, err := queue.Start(queue.ServerOptions{Dir: dir, Listen: *n.listen, Token: tok, NKeys: keys, TLSCert: *n.cert, TLSKey: *n.key})
+	srv, err = queue.Start(queue.ServerOptions{Dir: dir, Listen: *n.listen, Token: tok, NKeys: keys, TLSCert: *n.cert, TLSKey: *n.key})
 	if err != nil {
 		if errors.Is(err, queue.ErrAddrInUse) && !n.required {
 			logf("note: no job queue: %v", err)
-			return func() {}, nil
+			return nil, func() {}, nil
 		}
-		return nil, err
+		return nil, nil, err
 	}
 	logf("job queue (NATS JetStream, files in %s) on %s: workers join with  go run ./serve worker -nats %s", dir, srv.URL(), srv.URL())
-	return srv.Close, nil
+	return srv, srv.Close, nil
 }
 
 const natsUsage = `usage: go run ./serve nats [flags]
@@ -94,7 +95,7 @@ func natsCmd(args []string) error {
 	}
 	n.required = true
 	logf := func(format string, a ...any) { fmt.Fprintf(os.Stderr, format+"\n", a...) }
-	stop, err := n.start(logf)
+	_, stop, err := n.start(logf)
 	if err != nil {
 		return err
 	}

@@ -39,7 +39,9 @@ queued once.
 
 Without -nats the sweep starts its own NATS server (JetStream files in
 -nats-dir) on -listen and does -local runs at once itself; more workers
-join with  go run ./serve worker -nats nats://HOST:PORT .
+join with  go run ./serve worker -nats nats://HOST:PORT . With the page
+open (a running serve web holds the run store and the queue on -listen)
+the runs go to the web server's queue, and it records them in its store.
 
 SWEEP.json:
   {"name": "samplers",                          letters, digits, - and _
@@ -275,14 +277,17 @@ func sweepCmd(args []string) error {
 			return err
 		}
 		st, err := store.Open(*storePath)
-		if errors.Is(err, store.ErrHeld) {
-			return fmt.Errorf("%w (a running `serve web` holds it: give -store OTHER.db, or -store none)", err)
-		}
-		if err != nil {
+		switch {
+		case errors.Is(err, store.ErrHeld):
+			// A running `serve web` holds it: it records the runs that
+			// reach its queue (api_sweep.go), if this is its queue.
+			s.webStore = *storePath
+		case err != nil:
 			return err
+		default:
+			defer st.Close()
+			s.store = st
 		}
-		defer st.Close()
-		s.store = st
 	}
 	url := *nf.url
 	creds := nf.creds()
@@ -300,30 +305,40 @@ func sweepCmd(args []string) error {
 			keys = strings.Split(*nkeys, ",")
 		}
 		srv, err := queue.Start(queue.ServerOptions{Dir: dir, Listen: *listen, Token: creds.Token, NKeys: keys})
-		if errors.Is(err, queue.ErrAddrInUse) {
+		switch {
+		case errors.Is(err, queue.ErrAddrInUse) && s.webStore != "":
+			// The usual case with the page open: `serve web` holds the
+			// store and runs the queue there. Use its queue.
+			url = "nats://" + *listen
+			s.logf("a queue runs on %s already and a server holds %s (serve web): the runs go to its queue, and it records them\n", *listen, s.webStore)
+		case errors.Is(err, queue.ErrAddrInUse):
 			return fmt.Errorf("%w: a queue may be running there already (`serve web` starts one): send the runs to it with -nats nats://%s, or give -listen another address", err, *listen)
-		}
-		if err != nil {
+		case err != nil:
 			return err
+		default:
+			defer srv.Close()
+			url = srv.URL()
+			if len(keys) > 0 && creds.NKeySeed == "" && s.local > 0 {
+				return errors.New("-nkeys: the local runs need a seed too (-nkey SEEDFILE), or -local 0")
+			}
+			s.logf("NATS server on %s (JetStream in %s); workers join with: go run ./serve worker -nats %s\n", url, dir, url)
 		}
-		defer srv.Close()
-		url = srv.URL()
-		if len(keys) > 0 && creds.NKeySeed == "" && s.local > 0 {
-			return errors.New("-nkeys: the local runs need a seed too (-nkey SEEDFILE), or -local 0")
-		}
-		s.logf("NATS server on %s (JetStream in %s); workers join with: go run ./serve worker -nats %s\n", url, dir, url)
 	}
 	return s.run(ctx, url, queue.Options{Creds: creds, Name: "sweep-" + queue.HostName(), AckWait: *ackWait, MaxDeliver: *maxDeliver})
 }
 
 // sweeper runs a sweep plan on a queue.
 type sweeper struct {
-	plan    *sweepPlan
-	out     string
-	store   *store.Store // nil: none
-	local   int
-	threads int
-	log     io.Writer
+	plan  *sweepPlan
+	out   string
+	store *store.Store // nil: none
+	// webStore is the run store that a running server holds (it could
+	// not be opened): that server records the runs from its queue, and
+	// the sweep asks it what it holds (sweepLookupSubject).
+	webStore string
+	local    int
+	threads  int
+	log      io.Writer
 }
 
 func (s *sweeper) logf(format string, a ...any) {
@@ -346,12 +361,24 @@ func (s *sweeper) run(ctx context.Context, url string, o queue.Options) error {
 	defer q.Close()
 	rows := map[string]*sweepRow{}
 	byID := map[string]sweepRun{}
+	var held map[string]recordedRun
+	if s.webStore != "" {
+		if held, err = s.lookup(ctx, q, s.plan.Runs); errors.Is(err, queue.ErrNoAnswer) {
+			return fmt.Errorf("the run store %s is held by another server (a running `serve web`?), and no server on this queue records sweep runs: send the sweep to that server's queue (-nats nats://%s), or give -store OTHER.db or -store none", s.webStore, queue.DefaultListen)
+		} else if err != nil {
+			return err
+		}
+	}
 	submitted := 0
 	for _, r := range s.plan.Runs {
 		if _, dup := byID[r.JobID]; dup {
 			continue // two cells with one Config: one run
 		}
 		byID[r.JobID] = r
+		if rec, ok := held[s.storeKey(r)]; ok {
+			rows[r.JobID] = &sweepRow{Run: r, Done: rec.Done, Error: rec.Error, RunID: rec.ID, Worker: "(stored)"}
+			continue
+		}
 		if s.store != nil {
 			if rec, err := s.store.Job(s.storeKey(r)); err == nil {
 				rows[r.JobID] = &sweepRow{Run: r, Done: rec.Done, Error: rec.Error, RunID: rec.ID, Worker: "(stored)"}
@@ -416,18 +443,7 @@ func (s *sweeper) run(ctx context.Context, url string, o queue.Options) error {
 			row.Done = rr.Done
 		}
 		if s.store != nil {
-			rec := store.Run{State: store.Done, Config: r.Config, Done: rr.Done}
-			if res.Parked {
-				rec.State, rec.Error = store.Failed, res.Error
-			}
-			events := make([][]byte, len(rr.Events))
-			for i, e := range rr.Events {
-				events[i] = e
-				if bytes.Contains(e, []byte(`"type":"epoch"`)) {
-					rec.EpochsDone++
-				}
-			}
-			got, _, err := s.store.Record(s.storeKey(r), rec, events)
+			got, _, err := recordSweepRun(s.store, s.storeKey(r), r.Config, res, rr)
 			if err != nil {
 				return err
 			}
@@ -455,7 +471,113 @@ func (s *sweeper) run(ctx context.Context, url string, o queue.Options) error {
 		}
 		return err
 	}
+	if s.webStore != "" {
+		s.fillRunIDs(ctx, q, rows)
+	}
 	return s.report(rows)
+}
+
+// recordSweepRun records a sweep run's result (res, with its body rr) in
+// st under key, once: the sweep that owns the store and serve web's
+// recorder both write through it.
+func recordSweepRun(st *store.Store, key string, cfg run.Config, res queue.Result, rr runResult) (store.Run, bool, error) {
+	rec := store.Run{State: store.Done, Config: cfg, Done: rr.Done}
+	if res.Parked {
+		rec.State, rec.Error, rec.Done = store.Failed, res.Error, nil
+	}
+	events := make([][]byte, len(rr.Events))
+	for i, e := range rr.Events {
+		events[i] = e
+		if bytes.Contains(e, []byte(`"type":"epoch"`)) {
+			rec.EpochsDone++
+		}
+	}
+	return st.Record(key, rec, events)
+}
+
+// sweepLookupSubject is where serve web answers which sweep runs its
+// store holds: a sweepLookup, answered with a sweepRecorded.
+const sweepLookupSubject = "pada.sweeps.recorded"
+
+// maxLookupKeys bounds one lookup (its answer stays far below the
+// server's 8 MiB messages).
+const maxLookupKeys = 500
+
+type sweepLookup struct {
+	Keys []string `json:"keys"` // store keys: batch.job
+}
+
+type sweepRecorded struct {
+	Runs  map[string]recordedRun `json:"runs"` // the keys the store holds
+	Error string                 `json:"error,omitempty"`
+}
+
+type recordedRun struct {
+	ID    string      `json:"id"`
+	State store.State `json:"state"`
+	Done  *run.Done   `json:"done,omitempty"`
+	Error string      `json:"error,omitempty"`
+}
+
+// lookup asks the server that holds the store which of runs it recorded.
+func (s *sweeper) lookup(ctx context.Context, q *queue.Queue, runs []sweepRun) (map[string]recordedRun, error) {
+	out := map[string]recordedRun{}
+	for i := 0; i < len(runs); i += maxLookupKeys {
+		var l sweepLookup
+		for _, r := range runs[i:min(len(runs), i+maxLookupKeys)] {
+			l.Keys = append(l.Keys, s.storeKey(r))
+		}
+		b, _ := json.Marshal(l)
+		actx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		ans, err := q.Ask(actx, sweepLookupSubject, b)
+		cancel()
+		if err != nil {
+			return nil, err
+		}
+		var got sweepRecorded
+		if err := json.Unmarshal(ans, &got); err != nil {
+			return nil, fmt.Errorf("the run store's answer: %w", err)
+		}
+		if got.Error != "" {
+			return nil, fmt.Errorf("the run store's answer: %s", got.Error)
+		}
+		for k, v := range got.Runs {
+			out[k] = v
+		}
+	}
+	return out, nil
+}
+
+// fillRunIDs asks the server that records the runs for their IDs; it
+// records a result a moment after the sweep reads it, so it asks again
+// for a while. A run it still lacks keeps an empty run_id (it is
+// recorded when that server reads it).
+func (s *sweeper) fillRunIDs(ctx context.Context, q *queue.Queue, rows map[string]*sweepRow) {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var missing []sweepRun
+		for _, row := range rows {
+			if row.RunID == "" {
+				missing = append(missing, row.Run)
+			}
+		}
+		if len(missing) == 0 {
+			return
+		}
+		held, err := s.lookup(ctx, q, missing)
+		if err == nil {
+			for _, r := range missing {
+				if rec, ok := held[s.storeKey(r)]; ok {
+					rows[r.JobID].RunID = rec.ID
+				}
+			}
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			s.logf("%d runs are not yet in the run store of the server that holds %s (%v); it records them as it reads the queue\n", len(missing), s.webStore, err)
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
 
 // report prints the cells and writes cells.csv and runs.csv.

@@ -116,14 +116,14 @@ func webCmd(args []string) error {
 		stopAPI()
 		return err
 	}
-	stopNATS, err := jobs.start(logf)
+	stopNATS, err := startJobs(jobs, api, logf)
 	if err != nil {
 		ln.Close()
 		stopAPI()
 		return err
 	}
 	logf("serving the page on http://%s/", ln.Addr())
-	return serveUntilSignal(newHTTPServer(mount(h)), ln, func() { stopAPI(); stopNATS() })
+	return serveUntilSignal(newHTTPServer(mount(h)), ln, func() { stopNATS(); stopAPI() })
 }
 
 // progress logs "what: N s" every interval until the returned stop is

@@ -55,6 +55,9 @@ type runJob struct {
 }
 
 type runResult struct {
+	// Config is the run's, so that a recorder that did not submit it
+	// (serve web's) can store it.
+	Config  *run.Config       `json:"config,omitempty"`
 	Done    *run.Done         `json:"done"`
 	Events  []json.RawMessage `json:"events"`
 	Dropped int               `json:"dropped_steps,omitempty"` // step events left out to fit a message
@@ -329,7 +332,7 @@ func (w *worker) run(j runJob, progress func()) (runResult, error) {
 	if res.done == nil {
 		return runResult{}, errors.New("the run ended without a result")
 	}
-	out := runResult{Done: res.done}
+	out := runResult{Config: &j.Config, Done: res.done}
 	lines := bytes.Split(bytes.TrimSpace(events.Bytes()), []byte("\n"))
 	keepSteps := events.Len() <= maxEventBytes
 	for _, l := range lines {

@@ -121,7 +121,11 @@ func checkToken(what, s string) error {
 // Connect connects to the server at url and makes sure the streams and
 // the jobs consumer exist.
 func Connect(ctx context.Context, url string, o Options) (*Queue, error) {
-	nopts := []nats.Option{nats.Name(o.Name), nats.MaxReconnects(-1), nats.ReconnectWait(250 * time.Millisecond)}
+	return dial(ctx, url, o)
+}
+
+func dial(ctx context.Context, url string, o Options, extra ...nats.Option) (*Queue, error) {
+	nopts := append([]nats.Option{nats.Name(o.Name), nats.MaxReconnects(-1), nats.ReconnectWait(250 * time.Millisecond)}, extra...)
 	if o.Token != "" && o.NKeySeed != "" {
 		return nil, errors.New("queue: give a token or an NKey seed, not both")
 	}
@@ -501,6 +505,78 @@ func (q *Queue) Pending(ctx context.Context, batch string) (uint64, error) {
 		return 0, err
 	}
 	return info.State.Subjects["jobs."+batch], nil
+}
+
+// Answer answers requests on subject with fn until stop is called: the
+// way a coordinator tells its clients what it holds (serve web's run
+// store answers which sweep runs it recorded).
+func (q *Queue) Answer(subject string, fn func(req []byte) []byte) (stop func(), err error) {
+	sub, err := q.nc.Subscribe(subject, func(m *nats.Msg) { m.Respond(fn(m.Data)) })
+	if err != nil {
+		return nil, fmt.Errorf("queue: %w", err)
+	}
+	return func() { sub.Unsubscribe() }, nil
+}
+
+// ErrNoAnswer is returned by Ask when nobody answers on the subject.
+var ErrNoAnswer = errors.New("nobody answers")
+
+// Ask sends req on subject and returns the first answer.
+func (q *Queue) Ask(ctx context.Context, subject string, req []byte) ([]byte, error) {
+	m, err := q.nc.RequestWithContext(ctx, subject, req)
+	if errors.Is(err, nats.ErrNoResponders) {
+		return nil, fmt.Errorf("queue: %s: %w", subject, ErrNoAnswer)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("queue: %s: %w", subject, err)
+	}
+	return m.Data, nil
+}
+
+// Follow calls fn with every result the results stream holds and each new
+// one, through the durable consumer named durable, until ctx is done: a
+// result fn takes (returns nil) is acked and not seen again by that
+// consumer, even across restarts of the server or of this client; one
+// that fn fails on is offered again after a pause (fn should fail only on
+// what may pass later, such as a store that cannot be written now).
+// Delivery is at least once: fn must record each job once (by its ID).
+func (q *Queue) Follow(ctx context.Context, durable string, fn func(Result) error) error {
+	if err := checkToken("consumer", durable); err != nil {
+		return err
+	}
+	c, err := q.js.CreateOrUpdateConsumer(ctx, ResultsStream, jetstream.ConsumerConfig{Durable: durable,
+		AckPolicy: jetstream.AckExplicitPolicy, AckWait: time.Minute, MaxAckPending: 64})
+	if err != nil {
+		return fmt.Errorf("queue: results consumer %s: %w", durable, err)
+	}
+	for ctx.Err() == nil {
+		batch, err := c.Fetch(16, jetstream.FetchMaxWait(time.Second))
+		if err != nil {
+			if q.nc.IsClosed() {
+				return fmt.Errorf("queue: connection closed: %w", err)
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(200 * time.Millisecond):
+			}
+			continue
+		}
+		for m := range batch.Messages() {
+			var r Result
+			if err := json.Unmarshal(m.Data(), &r); err != nil {
+				q.logf("queue: result %s is not a result (skipped): %v\n", m.Subject(), err)
+				m.Ack()
+				continue
+			}
+			if err := fn(r); err != nil {
+				q.logf("queue: result of %s: %v (offered again)\n", r.JobID, err)
+				m.NakWithDelay(5 * time.Second)
+				continue
+			}
+			m.Ack()
+		}
+	}
+	return nil
 }
 
 // HostName names this process for Options.Name: host and process ID.

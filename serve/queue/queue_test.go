@@ -471,3 +471,84 @@ func TestWorkerOutlivesServerRestart(t *testing.T) {
 	}
 	lmu.Unlock()
 }
+
+// TestFollowAndServerConnect: the server's own client gets in without the
+// NKeys its workers need; a durable Follow sees each result once, across
+// a restart of the server, and a result its callback fails on again.
+func TestFollowAndServerConnect(t *testing.T) {
+	user, _ := nkeys.CreateUser()
+	pub, _ := user.PublicKey()
+	seed, _ := user.Seed()
+	seedFile := filepath.Join(t.TempDir(), "w.nk")
+	os.WriteFile(seedFile, seed, 0o600)
+	dir := t.TempDir()
+	o := ServerOptions{Dir: dir, Listen: "127.0.0.1:0", NKeys: []string{pub}}
+	s, err := Start(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	own, err := s.Connect(ctx, Options{Name: "own"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := connect(t, s.URL(), Options{Name: "w", Creds: Creds{NKeySeed: seedFile}})
+	wctx, wstop := context.WithCancel(ctx)
+	go w.Work(wctx, func(ctx context.Context, j Job, _ func()) (json.RawMessage, error) { return json.RawMessage(`1`), nil })
+	submit := func(q *Queue, ids ...string) {
+		for _, id := range ids {
+			if err := q.Submit(ctx, Job{ID: id, Batch: "f", Kind: "k"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// follow takes results until it has want distinct ones; the first
+	// offer of "fail-once" fails.
+	seen := map[string]int{}
+	failed := false
+	follow := func(q *Queue, want int) {
+		fctx, fcancel := context.WithCancel(ctx)
+		defer fcancel()
+		err := q.Follow(fctx, "rec", func(r Result) error {
+			if r.JobID == "fail-once" && !failed {
+				failed = true
+				return errors.New("store busy")
+			}
+			seen[r.JobID]++
+			if len(seen) == want {
+				fcancel()
+			}
+			return nil
+		})
+		if err != nil || ctx.Err() != nil {
+			t.Fatalf("Follow: %v (%v); seen %v", err, ctx.Err(), seen)
+		}
+	}
+	submit(own, "a", "fail-once")
+	follow(own, 2)
+	wstop()
+	own.Close()
+	s.Close()
+
+	s, err = Start(ServerOptions{Dir: dir, Listen: strings.TrimPrefix(s.URL(), "nats://"), NKeys: []string{pub}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	own, err = s.Connect(ctx, Options{Name: "own2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer own.Close()
+	w2 := connect(t, s.URL(), Options{Name: "w2", Creds: Creds{NKeySeed: seedFile}})
+	go w2.Work(ctx, func(ctx context.Context, j Job, _ func()) (json.RawMessage, error) { return json.RawMessage(`2`), nil })
+	submit(own, "b")
+	follow(own, 3)
+	if seen["a"] != 1 || seen["b"] != 1 || seen["fail-once"] != 1 || !failed {
+		t.Errorf("seen %v (failed %v); want each once", seen, failed)
+	}
+	if _, err := Connect(ctx, s.URL(), Options{}); err == nil {
+		t.Error("a client without an NKey connected")
+	}
+}

@@ -12,6 +12,7 @@
 package queue
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -21,6 +22,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nkeys"
 )
 
@@ -51,8 +53,10 @@ var ErrAddrInUse = errors.New("the address is taken")
 
 // Server is a running embedded NATS server with JetStream.
 type Server struct {
-	ns  *server.Server
-	url string
+	ns    *server.Server
+	url   string
+	token string
+	self  nkeys.KeyPair // the server's own clients sign with it when NKeys are required
 }
 
 // Start starts the embedded server and waits until it takes connections.
@@ -101,6 +105,18 @@ func Start(o ServerOptions) (*Server, error) {
 		return nil, errors.New("queue: give a token or NKeys, not both")
 	}
 	opts.Authorization = o.Token
+	var self nkeys.KeyPair
+	if len(o.NKeys) > 0 {
+		// A user for the clients in this process (Connect), known only
+		// to it.
+		kp, err := nkeys.CreateUser()
+		if err != nil {
+			return nil, fmt.Errorf("queue: %w", err)
+		}
+		pub, _ := kp.PublicKey()
+		opts.Nkeys = append(opts.Nkeys, &server.NkeyUser{Nkey: pub})
+		self = kp
+	}
 	for _, k := range o.NKeys {
 		if !nkeys.IsValidPublicUserKey(k) {
 			return nil, fmt.Errorf("queue: %q is not an NKey user's public key (U...)", k)
@@ -142,7 +158,20 @@ func Start(o ServerOptions) (*Server, error) {
 			u = p.String()
 		}
 	}
-	return &Server{ns: ns, url: u}, nil
+	return &Server{ns: ns, url: u, token: o.Token, self: self}, nil
+}
+
+// Connect connects a client in this process to the server, in process
+// and with the server's own credentials (the web server's recorder of
+// sweep runs).
+func (s *Server) Connect(ctx context.Context, o Options) (*Queue, error) {
+	extra := []nats.Option{nats.InProcessServer(s.ns)}
+	o.Creds = Creds{Token: s.token}
+	if s.self != nil {
+		pub, _ := s.self.PublicKey()
+		extra = append(extra, nats.Nkey(pub, s.self.Sign))
+	}
+	return dial(ctx, s.url, o, extra...)
 }
 
 // URL is the address clients connect to.

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"pada/serve/store"
+)
+
+// TestSweepIntoWebStore: a sweep sent to the queue of a running web
+// server (which holds the run store, so the sweep cannot open it) lands
+// each of its runs once in that store, through the web server's
+// recorder, also when the web server restarts in the middle of the
+// sweep; GET /api/runs lists them once each, runs.csv names their run
+// IDs, and the sweep run again (finding the web's queue on its -listen
+// address by itself) finds them all recorded and adds none.
+func TestSweepIntoWebStore(t *testing.T) {
+	dir := t.TempDir()
+	db, natsDir, out := filepath.Join(dir, "runs.db"), filepath.Join(dir, "nats"), filepath.Join(dir, "out")
+	addr := freeAddr(t)
+	var mu sync.Mutex
+	var weblog strings.Builder
+	logf := func(f string, a ...any) {
+		mu.Lock()
+		fmt.Fprintf(&weblog, f+"\n", a...)
+		mu.Unlock()
+	}
+	web := func() (*testAPI, func()) {
+		ta := startAPI(t, testOptions(db))
+		fs := flag.NewFlagSet("web", flag.ContinueOnError)
+		jobs := webNATSFlags(fs)
+		if err := fs.Parse([]string{"-nats-listen", addr, "-nats-dir", natsDir}); err != nil {
+			t.Fatal(err)
+		}
+		stop, err := startJobs(jobs, &apiOptions{st: ta.a.st}, logf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ta, func() { stop(); ta.Close() }
+	}
+	ta, stopWeb := web()
+	file := tinySweep(t, "web", 16, "0, 1, 2", "")
+	sw := startChild(t, "sweep", "sweep", "-file", file, "-store", db, "-nats", "nats://"+addr, "-local", "0", "-ack-wait", "2s", "-out", out)
+	sw.waitFor(t, "6 queued", 0, time.Minute)
+	startChild(t, "worker 1", "worker", "-nats", "nats://"+addr, "-threads", "1", "-name", "w1")
+	startChild(t, "worker 2", "worker", "-nats", "nats://"+addr, "-threads", "1", "-name", "w2")
+	sw.waitFor(t, "[2/6]", 0, 2*time.Minute)
+	stopWeb()
+	if strings.Contains(sw.output(), "[5/6]") {
+		t.Fatalf("the sweep was nearly done before the web server stopped; the test needs longer runs:\n%s", sw.output())
+	}
+	time.Sleep(time.Second)
+	ta, stopWeb = web()
+	defer func() { stopWeb() }()
+	if err := sw.waitOr(3*time.Minute, func() {}); err != nil {
+		mu.Lock()
+		t.Fatalf("sweep: %v\n%s\nweb:\n%s", err, sw.output(), weblog.String())
+	}
+
+	ids := map[string]bool{}
+	listRuns := func() []runSummary {
+		code, body, _ := ta.do("GET", "/api/runs?limit=1000", nil)
+		var l struct{ Runs []runSummary }
+		if err := json.Unmarshal(body, &l); code != 200 || err != nil {
+			t.Fatalf("GET /api/runs: %d %s", code, body)
+		}
+		return l.Runs
+	}
+	runs := listRuns()
+	seeds := map[string]int{}
+	for _, r := range runs {
+		ids[r.ID] = true
+		seeds[fmt.Sprintf("%s/%s seed %d", r.Path, r.Data, r.Seed)]++
+		if r.State != store.Done || r.Done == nil || r.Events == 0 || r.EpochsDone != 16 {
+			t.Errorf("run %s: state %s, done %v, %d events, %d epochs", r.ID, r.State, r.Done, r.Events, r.EpochsDone)
+		}
+	}
+	if len(runs) != 6 || len(seeds) != 6 {
+		t.Errorf("GET /api/runs lists %d runs of %d sampler x seed (want 6 of 6): %v", len(runs), len(seeds), seeds)
+	}
+	rows := readCSV(t, filepath.Join(out, "runs.csv"))
+	if len(rows) != 7 {
+		t.Fatalf("runs.csv has %d rows, want a header and 6", len(rows))
+	}
+	named := map[string]bool{}
+	for _, r := range rows[1:] {
+		if id := r[12]; !ids[id] || named[id] {
+			t.Errorf("runs.csv row %v: run_id %q is not one of the store's runs once", r, id)
+		}
+		named[r[12]] = true
+	}
+
+	again := startChild(t, "sweep again", "sweep", "-file", file, "-store", db, "-listen", addr, "-nats-dir", filepath.Join(dir, "unused"), "-out", out)
+	again.waitFor(t, "6 already recorded, 0 queued", 0, time.Minute)
+	if err := again.wait(t, time.Minute); err != nil {
+		t.Fatalf("sweep again: %v\n%s", err, again.output())
+	}
+	if n := len(listRuns()); n != 6 {
+		t.Errorf("after the second sweep the store lists %d runs, want 6", n)
+	}
+	if !strings.Contains(again.output(), "the runs go to its queue") {
+		t.Errorf("the second sweep did not say it used the web server's queue:\n%s", again.output())
+	}
+}
