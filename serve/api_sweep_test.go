@@ -108,3 +108,25 @@ func TestSweepIntoWebStore(t *testing.T) {
 		t.Errorf("the second sweep did not say it used the web server's queue:\n%s", again.output())
 	}
 }
+
+// TestSweepHeldStoreNoRecorder: a sweep whose run store another server
+// holds, on a queue where nobody records sweep runs, says so and stops
+// before it queues anything.
+func TestSweepHeldStoreNoRecorder(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "runs.db")
+	st, err := store.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	sw := startChild(t, "sweep", "sweep", "-file", tinySweep(t, "held", 1, "0", ""), "-store", db,
+		"-listen", freeAddr(t), "-nats-dir", filepath.Join(dir, "nats"), "-out", filepath.Join(dir, "out"))
+	err = sw.wait(t, time.Minute)
+	if err == nil || !strings.Contains(sw.output(), "no server on this queue records sweep runs") {
+		t.Errorf("exit %v:\n%s", err, sw.output())
+	}
+	if strings.Contains(sw.output(), "queued") {
+		t.Errorf("the sweep queued runs:\n%s", sw.output())
+	}
+}
