@@ -6,25 +6,41 @@
 // once, and splits an index range over long-lived workers.
 package par
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 // Task is one data-parallel loop body: it handles indices [lo, hi).
 type Task interface {
 	Do(lo, hi int)
 }
 
-type job struct {
-	t      Task
-	lo, hi int
-}
-
 // Pool is a fixed set of workers. The zero value is not usable; call New.
 // A Pool runs one For at a time; concurrent callers are serialised.
+//
+// The chunks of a For are fixed by n, grain and Threads alone, but which
+// goroutine runs which is not: the caller and the woken workers claim
+// them in turn, so when a worker is slow to wake (its core is busy with
+// another process) the caller runs the chunk itself instead of waiting.
+// Tasks index their scratch and partial results by chunk, never by
+// goroutine, so results do not depend on who ran what.
 type Pool struct {
 	mu      sync.Mutex
 	threads int
-	jobs    chan job
-	wg      sync.WaitGroup
+	wake    chan struct{}
+	quit    chan struct{}
+	fin     chan struct{} // a worker that finished a For's last chunk says so
+
+	// The current For: word packs a generation (bits 32-63), the chunks
+	// claimed (16-31) and the number of chunks (0-15); a claim is a
+	// compare-and-swap on it, so a worker that wakes late cannot claim a
+	// chunk of a later For than the one it read. t, n and step are
+	// written before word and read only after a successful claim.
+	word    atomic.Uint64
+	left    atomic.Int32 // chunks not yet done
+	t       Task
+	n, step int
 }
 
 // New starts a pool of threads workers (threads-1 goroutines plus the
@@ -33,7 +49,7 @@ func New(threads int) *Pool {
 	if threads < 1 {
 		threads = 1
 	}
-	p := &Pool{threads: threads, jobs: make(chan job, threads)}
+	p := &Pool{threads: threads, wake: make(chan struct{}, threads), quit: make(chan struct{}), fin: make(chan struct{}, 1)}
 	for i := 1; i < threads; i++ {
 		go p.worker()
 	}
@@ -41,9 +57,37 @@ func New(threads int) *Pool {
 }
 
 func (p *Pool) worker() {
-	for j := range p.jobs {
-		j.t.Do(j.lo, j.hi)
-		p.wg.Done()
+	for {
+		select {
+		case <-p.quit:
+			return
+		case <-p.wake:
+		}
+		for ran, _ := p.claimOne(false); ran; ran, _ = p.claimOne(false) {
+		}
+	}
+}
+
+// claimOne claims and runs one chunk of the current For; it reports
+// whether there was one and whether it was the last to finish. A worker
+// that finishes the last chunk signals fin.
+func (p *Pool) claimOne(caller bool) (ran, last bool) {
+	for {
+		v := p.word.Load()
+		claimed, chunks := int(v>>16&0xffff), int(v&0xffff)
+		if claimed >= chunks {
+			return false, false
+		}
+		if !p.word.CompareAndSwap(v, v+1<<16) {
+			continue
+		}
+		lo, hi := min(claimed*p.step, p.n), min((claimed+1)*p.step, p.n)
+		p.t.Do(lo, hi)
+		last = p.left.Add(-1) == 0
+		if last && !caller {
+			p.fin <- struct{}{}
+		}
+		return true, last
 	}
 }
 
@@ -58,7 +102,7 @@ func (p *Pool) Threads() int {
 // Close stops the workers. The pool must not be used afterwards.
 func (p *Pool) Close() {
 	if p != nil && p.threads > 1 {
-		close(p.jobs)
+		close(p.quit)
 	}
 }
 
@@ -82,14 +126,22 @@ func (p *Pool) For(n, grain int, t Task) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	step := (n + chunks - 1) / chunks
-	p.wg.Add(chunks - 1)
-	lo := step
+	p.t, p.n, p.step = t, n, (n+chunks-1)/chunks
+	p.left.Store(int32(chunks))
+	gen := p.word.Load()>>32 + 1
+	p.word.Store(gen<<32 | uint64(chunks))
 	for c := 1; c < chunks; c++ {
-		hi := min(lo+step, n)
-		p.jobs <- job{t, lo, hi}
-		lo = hi
+		select {
+		case p.wake <- struct{}{}:
+		default: // enough wake-ups are pending already
+		}
 	}
-	t.Do(0, min(step, n))
-	p.wg.Wait()
+	last := false
+	for ran, l := p.claimOne(true); ran; ran, l = p.claimOne(true) {
+		last = last || l
+	}
+	if !last { // a worker finishes the last chunk and says so
+		<-p.fin
+	}
+	p.t = nil
 }
