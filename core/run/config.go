@@ -170,7 +170,7 @@ func Preset(name string) (Config, error) {
 		c.Eval = Eval{Split: "val", Archs: "truth", Truth: "nats_bench_tss.csv"}
 		c.Events.StepEvery = 50
 	default:
-		return Config{}, fmt.Errorf("preset %q: want one of mini, race, nb201", name)
+		return Config{}, fmt.Errorf("preset %q: want one of mini, nb201, race", name)
 	}
 	return c, nil
 }
