@@ -43,6 +43,9 @@ func (rc *race) setHash(h string) {
 // not starve the workers of the CPU.
 func (c *Root) Start() {
 	c.HaveTruth = global.Get("padaTruth").Type() == js.TypeString
+	if n := global.Get("navigator").Get("hardwareConcurrency"); n.Type() == js.TypeNumber {
+		c.Record.Cores = n.Int()
+	}
 	c.crashHook()
 	c.listen()
 	c.race.probe(c)
@@ -167,6 +170,9 @@ func (c *Root) receive(gen int, r *Run, m message) {
 		}
 		if !hadStep && r.Step != nil {
 			r.FirstStep = m.at
+		}
+		if r.Done != nil {
+			c.recordSeed(gen) // a row of the seeds table once every run is done
 		}
 	case "error":
 		r.Status, r.Err, r.Field = StatusError, m.text, m.field

@@ -51,6 +51,10 @@ type Root struct {
 	// (share.go, replay.go).
 	Shares Sharing
 
+	// Record keeps the measured speed and the seeds table across races
+	// (racetime.go, seeds.go).
+	Record Record
+
 	env   vugu.EventEnv
 	mu    sync.Mutex
 	dirty bool
@@ -299,7 +303,7 @@ func (r *Run) TauText() string {
 }
 
 // ProgressPct is the run's progress for a progress bar.
-func (r *Run) ProgressPct() string { return fmt.Sprintf("%.1f%%", 100*r.Progress()) }
+func (r *Run) ProgressPct() string { return fmt.Sprintf("%.1f%%", 100*r.TimeProgress()) }
 
 // ProgressStyle is the style attribute of the run's progress bar.
 func (r *Run) ProgressStyle() string {
@@ -666,12 +670,7 @@ func (c *Root) Summary() string {
 	if !done[0].HasTruth() {
 		return "Both supernets are trained and ranked. Without a ground-truth table the page cannot say which ranks better; the scatter shows how each spreads the architectures."
 	}
-	sort.SliceStable(done, func(i, j int) bool { return done[i].Done.Tau > done[j].Done.Tau })
-	var parts []string
-	for _, r := range done {
-		parts = append(parts, fmt.Sprintf("%s τ = %.3f", r.Label(), r.Done.Tau))
-	}
-	return "Result: " + strings.Join(parts, ", ") + ". Higher τ means the supernet orders the architectures more like their stand-alone training does."
+	return c.Verdict() // seeds.go: a winner only beyond the noise
 }
 
 // TruthNote says what the ground-truth table is worth, from the first run
@@ -683,9 +682,12 @@ func (c *Root) TruthNote() string {
 			continue
 		}
 		t := r.Started.Truth
-		s := fmt.Sprintf("Ground truth: %d architectures trained stand-alone; %d of the %d ranked here are among them.", t.Rows, t.Known, r.Started.Archs)
+		s := TauMeaning + " " + fmt.Sprintf("Ground truth: %d architectures trained stand-alone; %d of the %d ranked here are among them.", t.Rows, t.Known, r.Started.Archs)
 		if t.SeedTau > 0 {
 			s += fmt.Sprintf(" Trained twice with different seeds, %d of them come out ordered with τ = %.2f, so even a perfect supernet would score only about τ = %.2f against this table.", t.Doubly, t.SeedTau, t.Ceiling)
+		}
+		if w := c.Showed(); w != "" {
+			s += " " + w
 		}
 		return s
 	}
@@ -701,6 +703,8 @@ type RunStats struct {
 	Epochs          int     `json:"epochs"`
 	Ranked          int     `json:"ranked"`
 	Tau             float64 `json:"tau"`
+	TauLo           float64 `json:"tau_lo"` // the finished run's 95% interval (0, 0 without one)
+	TauHi           float64 `json:"tau_hi"`
 	Done            bool    `json:"done"`
 	FirstStep       float64 `json:"first_step_s"` // page seconds at the first step event
 	ImagesPerSecond float64 `json:"images_per_s"`
@@ -717,6 +721,9 @@ func (c *Root) Stats() []RunStats {
 			ImagesPerSecond: r.ImagesPerSecond(), MemMB: float64(r.Mem) / (1 << 20), Err: r.Err}
 		if r.Step != nil {
 			s.Steps = r.Step.Step
+		}
+		if r.Done != nil && r.Done.TauCI != nil {
+			s.TauLo, s.TauHi = r.Done.TauCI.Lo, r.Done.TauCI.Hi
 		}
 		out = append(out, s)
 	}
