@@ -16,14 +16,16 @@ import (
 // DefaultTabRate before any.
 const (
 	// EvalCost is the time of one image evaluated relative to one image
-	// trained: 0.35-0.4 measured in a tab and natively on the default
-	// race (the done event's rank and train seconds; bench/race).
-	EvalCost = 0.38
+	// trained: 0.34-0.36 natively on the default race with uniform
+	// sampling (the done event's rank and train seconds; bench/race),
+	// about 0.25 with PA&DA, whose training step costs more.
+	EvalCost = 0.35
 	// DefaultTabRate is the training images per second of one worker
-	// in a tab on a 2-core laptop with two workers (measured with
-	// bench/race -browser; a quiet machine trains faster, a busy one
-	// slower).
-	DefaultTabRate = 250.0
+	// in a tab with two workers on a 2-core machine: bench/race -browser
+	// measured 960-1,360 on this project's machine when it was quiet
+	// (load below 3) and 210-280 at load 15, so a busy machine takes
+	// about four times the estimate until a race has measured it.
+	DefaultTabRate = 1000.0
 	// DefaultNativeRate is the same for a run on the native server.
 	DefaultNativeRate = 2000.0
 	// StartSeconds is what a race spends before its first step: the
