@@ -82,6 +82,7 @@ func groundtruthBuildCmd(args []string) error {
 	}
 	preset := fs.String("preset", "", "the preset whose stand-alone schedule to use: mini (the default)")
 	file := fs.String("config", "", "use this run Config (JSON) as the schedule instead: its shape, data, epochs, optimiser and eval split; its seed is the data seed")
+	spaceName := fs.String("space", "", "search space: nb201 (the default) or nb201-small; overrides the config's")
 	epochs := fs.Int("epochs", 0, "override the schedule's epochs (for pilots: the table records it)")
 	archs := fs.String("archs", "sample:500", "architectures: all, unique (both: one per isomorphism class, 6,466) or sample:K (K classes drawn uniformly)")
 	sampleSeed := fs.Uint64("sample-seed", 0, "seed of sample:K (samples of one seed are nested, so a larger K extends a table)")
@@ -125,6 +126,9 @@ func groundtruthBuildCmd(args []string) error {
 	}
 	if *epochs > 0 {
 		c.Epochs = *epochs
+	}
+	if *spaceName != "" {
+		c.Space = *spaceName
 	}
 	if err := c.Validate(); err != nil {
 		return err
@@ -177,18 +181,18 @@ func parseSeeds(s string) ([]uint64, error) {
 }
 
 // archList resolves -archs.
-func archList(spec string, seed uint64) ([]space.Arch, error) {
+func archList(sp *space.Space, spec string, seed uint64) ([]space.Arch, error) {
 	switch {
 	case spec == "all":
-		return space.All(), nil
+		return sp.All(), nil
 	case spec == "unique":
-		return space.UniqueArchs(), nil
+		return sp.Unique(), nil
 	case strings.HasPrefix(spec, "sample:"):
 		k, err := strconv.Atoi(strings.TrimPrefix(spec, "sample:"))
 		if err != nil || k < 1 {
 			return nil, fmt.Errorf("-archs %q: want sample:K with K >= 1", spec)
 		}
-		return groundtruth.Sample(k, seed), nil
+		return groundtruth.SampleIn(sp, k, seed), nil
 	}
 	return nil, fmt.Errorf("-archs %q: want all, unique or sample:K", spec)
 }
@@ -201,7 +205,11 @@ func (o gtBuild) logf(format string, args ...any) {
 
 // run builds or continues the table.
 func (o gtBuild) run(ctx context.Context) error {
-	archs, err := archList(o.archs, o.sampleSeed)
+	sp, err := o.cfg.SearchSpace()
+	if err != nil {
+		return err
+	}
+	archs, err := archList(sp, o.archs, o.sampleSeed)
 	if err != nil {
 		return err
 	}
@@ -242,7 +250,7 @@ func (o gtBuild) run(ctx context.Context) error {
 	if tbl.t.Protocol.Code != want.Code {
 		o.logf("note: %s was begun by code %s; this is %s (the protocol comment keeps the first)\n", o.out, tbl.t.Protocol.Code, want.Code)
 	}
-	tasks := groundtruth.Plan(archs, tbl.t, len(o.seeds), o.doubly)
+	tasks := groundtruth.PlanIn(sp, archs, tbl.t, len(o.seeds), o.doubly)
 	runs := 0
 	for _, t := range tasks {
 		runs += len(t.Seeds)
@@ -281,7 +289,7 @@ func (o gtBuild) run(ctx context.Context) error {
 				accs = append(accs, fmt.Sprintf("%.2f", v))
 			}
 		}
-		o.logf("[%d/%d] %s acc %s (%.0fs) elapsed %s, ETA %s\n", done, len(tasks), r.Arch,
+		o.logf("[%d/%d] %s acc %s (%.0fs) elapsed %s, ETA %s\n", done, len(tasks), sp.Format(r.Arch),
 			strings.Join(accs, "/"), r.Seconds, el.Round(time.Second), eta.Round(time.Second))
 		return nil
 	})
@@ -350,7 +358,11 @@ func openTable(path string, want groundtruth.Protocol, log io.Writer) (*gtTable,
 		fmt.Fprintf(log, "note: %s: dropping its last line, cut short (%d bytes) by an interrupted write\n", path, int64(len(b))-sound)
 	}
 	if have == nil {
-		have = groundtruth.NewTable(nil)
+		sp, err := want.SearchSpace()
+		if err != nil {
+			return nil, err
+		}
+		have = groundtruth.NewTableIn(sp, nil)
 		p := want
 		have.Protocol = &p
 	}

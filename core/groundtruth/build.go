@@ -48,8 +48,12 @@ func NewProtocol(cfg run.Config, trainHash, evalHash string, seeds []uint64, cod
 		Augment: cfg.Data.Augment, DataSeed: cfg.Seed,
 		EvalSplit: cfg.Eval.Split, EvalImages: cfg.Eval.Images,
 	})
+	sp := cfg.Space
+	if sp == run.DefaultSpace {
+		sp = "" // as tables were written before spaces were named
+	}
 	return Protocol{
-		Preset: cfg.Preset, Shape: shape, Data: cfg.Data.Name,
+		Preset: cfg.Preset, Space: sp, Shape: shape, Data: cfg.Data.Name,
 		DataHash: "train:" + trainHash + " eval:" + evalHash,
 		Epochs:   cfg.Epochs, Schedule: sched, Seeds: slices.Clone(seeds), Code: code,
 	}
@@ -69,6 +73,7 @@ func (p *Protocol) Match(q *Protocol) error {
 	}
 	for _, f := range []struct{ name, p, q string }{
 		{"preset", p.Preset, q.Preset},
+		{"space", spaceName(p.Space), spaceName(q.Space)},
 		{"shape", compact(p.Shape), compact(q.Shape)},
 		{"data", p.Data, q.Data},
 		{"data_hash", p.DataHash, q.DataHash},
@@ -81,6 +86,13 @@ func (p *Protocol) Match(q *Protocol) error {
 		}
 	}
 	return nil
+}
+
+func spaceName(s string) string {
+	if s == "" {
+		return run.DefaultSpace
+	}
+	return s
 }
 
 // CodeVersion names the code that runs: the VCS revision the binary was
@@ -112,8 +124,11 @@ func CodeVersion() string {
 // seed and returns their representatives (space.UniqueArchs). Samples of
 // one seed are nested: Sample(k, s) is a prefix of Sample(k+1, s), so a
 // table grows by asking for more.
-func Sample(k int, seed uint64) []space.Arch {
-	pool := space.UniqueArchs()
+func Sample(k int, seed uint64) []space.Arch { return SampleIn(space.NB201Cell, k, seed) }
+
+// SampleIn is Sample over the isomorphism classes of space sp.
+func SampleIn(sp *space.Space, k int, seed uint64) []space.Arch {
+	pool := sp.Unique()
 	r := rand.New(rand.NewPCG(seed, 0x2545f4914f6cdd1d))
 	perm := r.Perm(len(pool))
 	out := make([]space.Arch, 0, min(k, len(pool)))
@@ -139,10 +154,15 @@ type Task struct {
 // accuracies (a NAS-Bench-201 row) counts as done; a row with some seeds
 // gets a task for the others, which is how a table grows by a seed.
 func Plan(archs []space.Arch, have *Table, nseeds, doubly int) []Task {
+	return PlanIn(space.NB201Cell, archs, have, nseeds, doubly)
+}
+
+// PlanIn is Plan for architectures of space sp.
+func PlanIn(sp *space.Space, archs []space.Arch, have *Table, nseeds, doubly int) []Task {
 	seen := map[string]bool{}
 	var tasks []Task
 	for _, a := range archs {
-		k := a.Key()
+		k := sp.Key(a)
 		if seen[k] {
 			continue
 		}
@@ -227,7 +247,7 @@ func (r Row) Merge(o Row) (Row, error) {
 // Put merges r into the row of its class (see Row.Merge), or appends it
 // as a new row. It reports whether the table changed.
 func (t *Table) Put(r Row) (bool, error) {
-	r.Key = r.Arch.Key()
+	r.Key = t.sp.Key(r.Arch)
 	i, ok := t.byKey[r.Key]
 	if !ok {
 		r.Index = len(t.Rows)
@@ -240,7 +260,7 @@ func (t *Table) Put(r Row) (bool, error) {
 		return false, err
 	}
 	n := max(len(m.Seeds), len(t.Rows[i].Seeds))
-	changed := !bytes.Equal(FormatRow(m, n), FormatRow(t.Rows[i], n))
+	changed := !bytes.Equal(FormatRowIn(t.sp, m, n), FormatRowIn(t.sp, t.Rows[i], n))
 	m.Index = i
 	t.Rows[i] = m
 	return changed, nil
@@ -257,7 +277,7 @@ func WriteTable(w io.Writer, t *Table) error {
 		return err
 	}
 	for _, r := range t.Rows {
-		b.Write(FormatRow(r, len(t.Protocol.Seeds)))
+		b.Write(FormatRowIn(t.sp, r, len(t.Protocol.Seeds)))
 	}
 	_, err := w.Write(b.Bytes())
 	return err
@@ -391,7 +411,8 @@ func closeBackend(be nn.Backend) {
 
 // train runs one task's seeds and makes its row.
 func (b *Builder) train(ctx context.Context, st *Standalone, t Task) (Row, error) {
-	row := Row{Arch: t.Arch, Key: t.Arch.Key(), Seeds: make([]float64, len(b.Seeds))}
+	sp := st.net.Space()
+	row := Row{Arch: t.Arch, Key: sp.Key(t.Arch), Seeds: make([]float64, len(b.Seeds))}
 	for i := range row.Seeds {
 		row.Seeds[i] = math.NaN()
 	}
@@ -407,7 +428,7 @@ func (b *Builder) train(ctx context.Context, st *Standalone, t Task) (Row, error
 	}
 	row.Acc = sum / float64(len(t.Seeds))
 	row.Params = st.net.ParamCount(t.Arch)
-	row.FLOPs = FLOPs(b.Config.Shape, t.Arch)
+	row.FLOPs = FLOPsIn(sp, b.Config.Shape, t.Arch)
 	return row, nil
 }
 

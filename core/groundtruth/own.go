@@ -25,7 +25,10 @@ const magic = "# pada ground truth v1"
 // Protocol records how a table was made, so that a table can be checked
 // against the data and settings it claims.
 type Protocol struct {
-	Preset   string          `json:"preset"`
+	Preset string `json:"preset"`
+	// Space is the search space of the rows; absent means nb201, so
+	// that tables written before spaces were named keep their protocol.
+	Space    string          `json:"space,omitempty"`
 	Shape    json.RawMessage `json:"shape"`     // the space.Shape, as written
 	Data     string          `json:"data"`      // dataset name
 	DataHash string          `json:"data_hash"` // data.Set Hash of training and evaluation files
@@ -60,9 +63,13 @@ func WriteHeader(w io.Writer, p Protocol) error {
 	return err
 }
 
-// FormatRow renders one row; a NaN accuracy (seed not trained) is empty.
-func FormatRow(r Row, seeds int) []byte {
-	rec := []string{r.Arch.String(), r.Arch.Key()}
+// FormatRow renders one row of an NB201 table (FormatRowIn).
+func FormatRow(r Row, seeds int) []byte { return FormatRowIn(space.NB201Cell, r, seeds) }
+
+// FormatRowIn renders one row of a table of space sp; a NaN accuracy
+// (seed not trained) is empty.
+func FormatRowIn(sp *space.Space, r Row, seeds int) []byte {
+	rec := []string{sp.Format(r.Arch), sp.Key(r.Arch)}
 	for i := 0; i < seeds; i++ {
 		v := ""
 		if i < len(r.Seeds) && !math.IsNaN(r.Seeds[i]) {
@@ -100,6 +107,10 @@ func Read(r io.Reader) (*Table, error) {
 	if err := json.Unmarshal([]byte(strings.TrimPrefix(second, pfx)), &p); err != nil {
 		return nil, fmt.Errorf("groundtruth: line 2: protocol: %w", err)
 	}
+	sp, err := p.SearchSpace()
+	if err != nil {
+		return nil, fmt.Errorf("groundtruth: line 2: protocol: %w", err)
+	}
 	cr := csv.NewReader(br)
 	head, err := cr.Read()
 	if err != nil {
@@ -120,11 +131,11 @@ func Read(r io.Reader) (*Table, error) {
 		if err != nil {
 			return nil, fmt.Errorf("groundtruth: line %d: %w", line, err)
 		}
-		a, err := space.Parse(rec[0])
+		a, err := sp.Parse(rec[0])
 		if err != nil {
 			return nil, fmt.Errorf("groundtruth: line %d, column arch: %w", line, err)
 		}
-		row := Row{Arch: a, Key: a.Key(), Index: len(rows)}
+		row := Row{Arch: a, Key: sp.Key(a), Index: len(rows)}
 		if rec[1] != row.Key {
 			return nil, fmt.Errorf("groundtruth: line %d, column key: %q is not the key of %s (%q)", line, rec[1], rec[0], row.Key)
 		}
@@ -165,10 +176,13 @@ func Read(r io.Reader) (*Table, error) {
 		}
 		rows = append(rows, row)
 	}
-	t := NewTable(rows)
+	t := NewTableIn(sp, rows)
 	t.Protocol = &p
 	return t, nil
 }
+
+// SearchSpace is the space the protocol names ("" is nb201).
+func (p *Protocol) SearchSpace() (*space.Space, error) { return space.Lookup(p.Space) }
 
 func parseAcc(s string) (float64, error) {
 	v, err := strconv.ParseFloat(s, 64)

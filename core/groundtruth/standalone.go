@@ -102,7 +102,11 @@ func NewStandalone(cfg run.Config, be nn.Backend, train, eval data.Images) (*Sta
 	if eval == nil || eval.Len() == 0 {
 		return nil, fmt.Errorf("groundtruth: stand-alone training needs evaluation images")
 	}
-	net, err := supernet.New(cfg.Shape, be)
+	sp, err := cfg.SearchSpace()
+	if err != nil {
+		return nil, err
+	}
+	net, err := supernet.NewSpace(sp, cfg.Shape, be)
 	if err != nil {
 		return nil, err
 	}

@@ -18,7 +18,7 @@ import (
 // Row is one architecture's ground truth.
 type Row struct {
 	Arch  space.Arch
-	Key   string    // isomorphism key (NB201 UniqueString)
+	Key   string    // isomorphism key in the table's space (NB201: UniqueString)
 	Acc   float64   // accuracy in percent (the mean over seeds)
 	Seeds []float64 // per-seed accuracies, when the table has them
 	Index int       // row index in the source table
@@ -33,18 +33,26 @@ type Row struct {
 type Table struct {
 	Rows     []Row
 	Protocol *Protocol // how the table was made; nil for NB201 tables
+	sp       *space.Space
 	byKey    map[string]int
 }
+
+// Space is the search space of the table's architectures.
+func (t *Table) Space() *space.Space { return t.sp }
 
 // NewTable indexes rows by isomorphism key. NB201 trains every one of the
 // 15,625 strings, so isomorphic rows are separate measurements of one
 // class; lookups answer with the first, the canonical row in table order.
-func NewTable(rows []Row) *Table {
-	t := &Table{Rows: rows, byKey: make(map[string]int, len(rows))}
+func NewTable(rows []Row) *Table { return NewTableIn(space.NB201Cell, rows) }
+
+// NewTableIn indexes rows of architectures of space sp by isomorphism
+// key.
+func NewTableIn(sp *space.Space, rows []Row) *Table {
+	t := &Table{Rows: rows, sp: sp, byKey: make(map[string]int, len(rows))}
 	for i := range rows {
 		k := rows[i].Key
 		if k == "" {
-			k = rows[i].Arch.Key()
+			k = sp.Key(rows[i].Arch)
 			rows[i].Key = k
 		}
 		if _, dup := t.byKey[k]; !dup {
@@ -56,7 +64,7 @@ func NewTable(rows []Row) *Table {
 
 // Lookup returns the row of a's isomorphism class.
 func (t *Table) Lookup(a space.Arch) (Row, bool) {
-	i, ok := t.byKey[a.Key()]
+	i, ok := t.byKey[t.sp.Key(a)]
 	if !ok {
 		return Row{}, false
 	}

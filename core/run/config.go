@@ -5,6 +5,7 @@
 package run
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,14 +17,22 @@ import (
 	"pada/core/space"
 )
 
-// Version is the Config format this code reads and writes.
-const Version = 1
+// Version is the Config format this code writes. It also reads version 1
+// (no space field: NB201), migrating it on read (Config.UnmarshalJSON).
+const Version = 2
+
+// DefaultSpace is the search space of a Config that names none, and of
+// every version-1 Config.
+const DefaultSpace = "nb201"
 
 // Config is everything that determines a run. The same Config and seed give
 // the same numbers on the same backend.
 type Config struct {
-	Version     int         `json:"version"`
-	Preset      string      `json:"preset,omitempty"` // informational: the preset it started from
+	Version int    `json:"version"`
+	Preset  string `json:"preset,omitempty"` // informational: the preset it started from
+	// Space is the search space, one of space.Names(): "nb201" (the
+	// default) or "nb201-small".
+	Space       string      `json:"space"`
 	Shape       space.Shape `json:"shape"`
 	Data        Data        `json:"data"`
 	Epochs      int         `json:"epochs"`
@@ -82,11 +91,12 @@ type Eval struct {
 	// the default preset, a path to a CSV, or "" for none (no Kendall tau).
 	Truth string `json:"truth,omitempty"`
 	// Archs is which architectures to rank: "truth" (every row of the
-	// table), "all" (15,625), "unique" (one per isomorphism class),
-	// "sample:K" (K drawn with the run seed from the table's isomorphism
-	// classes, or from all 6,466 classes without a table), or "list".
+	// table), "all" (every architecture of the space: 15,625 in NB201),
+	// "unique" (one per isomorphism class), "sample:K" (K drawn with the
+	// run seed from the table's isomorphism classes, or from all the
+	// space's classes without a table), or "list".
 	Archs string `json:"archs"`
-	// List holds NB201 arch strings when Archs is "list".
+	// List holds arch strings of the space when Archs is "list".
 	List []string `json:"list,omitempty"`
 }
 
@@ -95,12 +105,11 @@ type Events struct {
 	StepEvery int `json:"step_every"` // emit a step event every this many steps
 }
 
-// Preset returns a named preset: "mini" (the CLI's small budget), "race"
-// (the page's default race) or "nb201" (the paper's settings on
-// CIFAR-10).
+// Preset returns a named preset: "mini" (the in-browser default) or
+// "nb201" (the paper's settings on CIFAR-10).
 func Preset(name string) (Config, error) {
 	c := Config{
-		Version: Version, Preset: name,
+		Version: Version, Preset: name, Space: DefaultSpace,
 		LR: 0.05, Momentum: 0.9, WeightDecay: 2.5e-4, Clip: 5,
 		Sampler: Sampler{Path: "uniform", PathMode: "reference", Data: "uniform"},
 		Events:  Events{StepEvery: 10},
@@ -115,53 +124,6 @@ func Preset(name string) (Config, error) {
 		// 1,000 evaluation images: the table is measured on all 10,000,
 		// but a supernet's inherited-weight accuracy is a cheap proxy.
 		c.Eval = Eval{Split: "eval", Archs: "sample:100", Images: 1000, Truth: "default"}
-	case "race":
-		// The page's default race (ui.Default builds from this preset):
-		// the mini network and optimiser at a budget chosen by
-		// measurement (bench/race, README "The default race") to give a
-		// clearly positive tau on every seed in about three minutes in a
-		// browser tab. It ranks a fixed set of 30 classes spread evenly
-		// over the shipped table's accuracy range (train.Stratified:
-		// `go run ./bench/race -list 30`), each on 1,000 evaluation
-		// images: a seeded sample of a few dozen often misses the tails,
-		// and then tau is mostly noise.
-		c.Shape = space.Mini
-		c.Data = Data{Name: "fashion16", Train: 4000, ValFrac: 0.1}
-		c.Epochs = 6
-		c.Eval = Eval{Split: "eval", Archs: "list", Images: 1000, Truth: "default", List: []string{
-			"|none~0|+|none~0|none~1|+|none~0|none~1|nor_conv_3x3~2|",                                         // 10.00%
-			"|nor_conv_1x1~0|+|avg_pool_3x3~0|none~1|+|avg_pool_3x3~0|avg_pool_3x3~1|avg_pool_3x3~2|",         // 81.14%
-			"|avg_pool_3x3~0|+|avg_pool_3x3~0|nor_conv_1x1~1|+|none~0|nor_conv_1x1~1|nor_conv_1x1~2|",         // 81.85%
-			"|nor_conv_1x1~0|+|none~0|avg_pool_3x3~1|+|avg_pool_3x3~0|none~1|nor_conv_1x1~2|",                 // 82.55%
-			"|avg_pool_3x3~0|+|nor_conv_1x1~0|nor_conv_1x1~1|+|avg_pool_3x3~0|skip_connect~1|skip_connect~2|", // 83.04%
-			"|avg_pool_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|avg_pool_3x3~0|nor_conv_3x3~1|nor_conv_1x1~2|", // 83.33%
-			"|avg_pool_3x3~0|+|none~0|nor_conv_1x1~1|+|nor_conv_3x3~0|none~1|nor_conv_1x1~2|",                 // 83.47%
-			"|avg_pool_3x3~0|+|skip_connect~0|nor_conv_3x3~1|+|nor_conv_3x3~0|avg_pool_3x3~1|skip_connect~2|", // 83.57%
-			"|nor_conv_1x1~0|+|none~0|avg_pool_3x3~1|+|avg_pool_3x3~0|skip_connect~1|skip_connect~2|",         // 83.70%
-			"|nor_conv_1x1~0|+|skip_connect~0|nor_conv_3x3~1|+|skip_connect~0|none~1|avg_pool_3x3~2|",         // 83.78%
-			"|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|avg_pool_3x3~1|avg_pool_3x3~2|",         // 83.90%
-			"|skip_connect~0|+|nor_conv_1x1~0|nor_conv_3x3~1|+|none~0|nor_conv_1x1~1|avg_pool_3x3~2|",         // 83.98%
-			"|nor_conv_1x1~0|+|skip_connect~0|nor_conv_1x1~1|+|none~0|avg_pool_3x3~1|nor_conv_1x1~2|",         // 84.09%
-			"|nor_conv_1x1~0|+|nor_conv_1x1~0|avg_pool_3x3~1|+|none~0|avg_pool_3x3~1|nor_conv_3x3~2|",         // 84.15%
-			"|nor_conv_1x1~0|+|none~0|nor_conv_1x1~1|+|avg_pool_3x3~0|avg_pool_3x3~1|nor_conv_3x3~2|",         // 84.24%
-			"|nor_conv_1x1~0|+|skip_connect~0|avg_pool_3x3~1|+|none~0|nor_conv_1x1~1|nor_conv_1x1~2|",         // 84.32%
-			"|nor_conv_1x1~0|+|skip_connect~0|skip_connect~1|+|skip_connect~0|nor_conv_1x1~1|nor_conv_3x3~2|", // 84.39%
-			"|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|nor_conv_1x1~0|none~1|nor_conv_1x1~2|",                 // 84.47%
-			"|avg_pool_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|nor_conv_1x1~0|avg_pool_3x3~1|nor_conv_1x1~2|", // 84.55%
-			"|nor_conv_3x3~0|+|avg_pool_3x3~0|nor_conv_1x1~1|+|nor_conv_1x1~0|none~1|nor_conv_1x1~2|",         // 84.64%
-			"|nor_conv_1x1~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_1x1~0|nor_conv_1x1~1|skip_connect~2|", // 84.72%
-			"|nor_conv_3x3~0|+|avg_pool_3x3~0|nor_conv_1x1~1|+|skip_connect~0|skip_connect~1|nor_conv_1x1~2|", // 84.79%
-			"|nor_conv_1x1~0|+|nor_conv_1x1~0|nor_conv_1x1~1|+|none~0|nor_conv_3x3~1|skip_connect~2|",         // 84.87%
-			"|nor_conv_1x1~0|+|skip_connect~0|nor_conv_1x1~1|+|nor_conv_3x3~0|skip_connect~1|nor_conv_1x1~2|", // 84.93%
-			"|nor_conv_1x1~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|avg_pool_3x3~1|nor_conv_3x3~2|", // 85.01%
-			"|nor_conv_3x3~0|+|avg_pool_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_1x1~1|nor_conv_3x3~2|", // 85.09%
-			"|nor_conv_1x1~0|+|nor_conv_1x1~0|nor_conv_3x3~1|+|skip_connect~0|none~1|nor_conv_3x3~2|",         // 85.17%
-			"|nor_conv_3x3~0|+|avg_pool_3x3~0|nor_conv_3x3~1|+|skip_connect~0|avg_pool_3x3~1|skip_connect~2|", // 85.32%
-			"|nor_conv_3x3~0|+|avg_pool_3x3~0|nor_conv_1x1~1|+|nor_conv_1x1~0|none~1|nor_conv_3x3~2|",         // 85.49%
-			"|skip_connect~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|", // 86.06%
-		}}
-		// About 150 step events, as the page asks for (ui.State.base).
-		c.Events.StepEvery = 2
 	case "nb201":
 		c.Shape = space.NB201
 		c.Data = Data{Name: "cifar10", Dir: "cifar-10-batches-bin", ValFrac: 0.5, Augment: true}
@@ -170,9 +132,41 @@ func Preset(name string) (Config, error) {
 		c.Eval = Eval{Split: "val", Archs: "truth", Truth: "nats_bench_tss.csv"}
 		c.Events.StepEvery = 50
 	default:
-		return Config{}, fmt.Errorf("preset %q: want one of mini, nb201, race", name)
+		return Config{}, fmt.Errorf("preset %q: want one of mini, nb201", name)
 	}
 	return c, nil
+}
+
+// UnmarshalJSON reads a Config of any version this build knows, rejecting
+// unknown fields, and migrates it to Version: a version-1 Config names no
+// space and means NB201. Every decoder of Configs (files, the run API, the
+// store, events, snapshots, links) goes through it, so old ones read
+// everywhere.
+func (c *Config) UnmarshalJSON(b []byte) error {
+	type plain Config // without this method
+	var p plain
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		return err
+	}
+	if p.Version == 1 {
+		if p.Space != "" {
+			return &FieldError{"space", "a version 1 config has no space field"}
+		}
+		p.Version, p.Space = Version, DefaultSpace
+	}
+	*c = Config(p)
+	return nil
+}
+
+// SearchSpace is the space the Config names ("" is DefaultSpace).
+func (c Config) SearchSpace() (*space.Space, error) {
+	sp, err := space.Lookup(c.Space)
+	if err != nil {
+		return nil, &FieldError{"space", err.Error()}
+	}
+	return sp, nil
 }
 
 // ParseConfig reads a JSON Config, rejecting unknown fields, and validates it.
@@ -217,6 +211,12 @@ func oneOf(field, v string, allowed []string) error {
 func (c Config) Validate() error {
 	if c.Version != Version {
 		return &FieldError{"version", fmt.Sprintf("%d is not supported; this build reads version %d", c.Version, Version)}
+	}
+	if len(c.Space) > MaxNameLen {
+		return &FieldError{"space", fmt.Sprintf("is %d bytes long; at most %d", len(c.Space), MaxNameLen)}
+	}
+	if _, err := c.SearchSpace(); err != nil {
+		return err
 	}
 	if err := c.validateCaps(); err != nil {
 		return err
@@ -283,8 +283,12 @@ func (c Config) validateArchs() error {
 		if len(c.Eval.List) == 0 {
 			return &FieldError{"eval.list", `is empty but eval.archs is "list"`}
 		}
+		sp, err := c.SearchSpace()
+		if err != nil {
+			return err
+		}
 		for i, s := range c.Eval.List {
-			if _, err := space.Parse(s); err != nil {
+			if _, err := sp.Parse(s); err != nil {
 				return &FieldError{fmt.Sprintf("eval.list[%d]", i), err.Error()}
 			}
 		}
@@ -352,7 +356,7 @@ func (c Config) validateCaps() error {
 	for _, f := range []struct {
 		field, v string
 		max      int
-	}{{"preset", c.Preset, MaxNameLen}, {"data.dir", c.Data.Dir, MaxPathLen}, {"eval.truth", c.Eval.Truth, MaxPathLen}, {"eval.archs", c.Eval.Archs, MaxNameLen}} {
+	}{{"preset", c.Preset, MaxNameLen}, {"space", c.Space, MaxNameLen}, {"data.dir", c.Data.Dir, MaxPathLen}, {"eval.truth", c.Eval.Truth, MaxPathLen}, {"eval.archs", c.Eval.Archs, MaxNameLen}} {
 		if len(f.v) > f.max {
 			return &FieldError{f.field, fmt.Sprintf("is %d bytes long; at most %d", len(f.v), f.max)}
 		}
@@ -403,9 +407,13 @@ func (c Config) Estimate() Resources {
 	f := func(v int) float64 { return float64(max(v, 0)) }
 	inC, h, w, ch, n, classes, b := f(s.InC), f(s.H), f(s.W), f(s.C), f(s.N), f(s.Classes), f(s.Batch)
 
-	// Parameters: the stem, per stage N cells of 6 edges with a 1x1 and
-	// a 3x3 convolution each, a reduction block between stages, and the
-	// classifier.
+	// Parameters: the stem, per stage N cells of the space's edges
+	// with a 1x1 and a 3x3 convolution each, a reduction block between
+	// stages, and the classifier. An unknown space counts as the largest.
+	edges, nodes := float64(space.MaxEdges), float64(space.MaxEdges)
+	if sp, err := c.SearchSpace(); err == nil {
+		edges, nodes = float64(sp.NumEdges()), float64(sp.Nodes()-1)
+	}
 	params := ch * inC * 9
 	act := inC*b*h*w + ch*b*h*w // input and stem
 	cs, hs, ws := ch, h, w
@@ -416,8 +424,8 @@ func (c Config) Estimate() Resources {
 			act += 3*2*cs*b*hs*ws + cs*b*hs*ws
 			cs *= 2
 		}
-		params += n * 6 * (cs*cs + cs + cs*cs*9 + cs)
-		act += n * 9 * cs * b * hs * ws // 3 nodes and 6 edge outputs per cell
+		params += n * edges * (cs*cs + cs + cs*cs*9 + cs)
+		act += n * (nodes + edges) * cs * b * hs * ws // the cell's nodes and edge outputs
 	}
 	params += classes*cs + classes
 	act += cs*b*hs*ws + 2*cs*b + 3*b*classes // head, features, logits

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -46,7 +47,12 @@ func TestValidateNamesTheField(t *testing.T) {
 		field string
 		edit  func(*Config)
 	}{
-		{"version", func(c *Config) { c.Version = 2 }},
+		{"version", func(c *Config) { c.Version = 3 }},
+		{"space", func(c *Config) { c.Space = "darts" }},
+		{"eval.list[0]", func(c *Config) {
+			c.Space, c.Eval.Archs = "nb201-small", "list"
+			c.Eval.List = []string{"|none~0|+|none~0|none~1|+|none~0|none~1|none~2|"} // an NB201 string
+		}},
 		{"shape", func(c *Config) { c.Shape.H = 6 }},
 		{"data.name", func(c *Config) { c.Data.Name = "imagenet" }},
 		{"data.val_frac", func(c *Config) { c.Data.ValFrac = 1 }},
@@ -157,6 +163,51 @@ func TestFormatBytes(t *testing.T) {
 	}{{0, "0 B"}, {1023, "1023 B"}, {1536, "1.5 KiB"}, {3 << 30, "3.0 GiB"}, {math.MaxInt64, "8192.0 PiB"}} {
 		if got := FormatBytes(c.n); got != c.want {
 			t.Errorf("FormatBytes(%d) = %q, want %q", c.n, got, c.want)
+		}
+	}
+}
+
+// TestConfigV1Migrates: a version-1 Config (no space field) reads as
+// version 2 in NB201, through ParseConfig and through plain json.Unmarshal
+// (as the store, events and snapshots decode it); a v2 Config round-trips
+// whole.
+func TestConfigV1Migrates(t *testing.T) {
+	want, _ := Preset("mini")
+	v1, _ := json.Marshal(want)
+	v1 = bytes.Replace(v1, []byte(`"version":2,`), []byte(`"version":1,`), 1)
+	v1 = bytes.Replace(v1, []byte(`"space":"nb201",`), nil, 1)
+	if bytes.Contains(v1, []byte("space")) || !bytes.Contains(v1, []byte(`"version":1`)) {
+		t.Fatalf("not a v1 config: %s", v1)
+	}
+	got, err := ParseConfig(bytes.NewReader(v1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("v1 read as %+v, want %+v", got, want)
+	}
+	var ev Event
+	if err := json.Unmarshal([]byte(`{"type":"started","started":{"config":`+string(v1)+`}}`), &ev); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(ev.Started.Config, want) {
+		t.Errorf("v1 config in an event read as %+v", ev.Started.Config)
+	}
+	small := want
+	small.Space = "nb201-small"
+	b, _ := json.Marshal(small)
+	var back Config
+	if err := json.Unmarshal(b, &back); err != nil || !reflect.DeepEqual(back, small) {
+		t.Errorf("v2 round trip: %+v, %v", back, err)
+	}
+	for _, c := range []struct{ in, want string }{
+		{`{"version":1,"space":"nb201"}`, "version 1 config has no space"},
+		{`{"version":2,"space":"darts"}`, `unknown search space "darts"`},
+		{`{"version":2,"spaces":"nb201"}`, `unknown field "spaces"`},
+	} {
+		_, err := ParseConfig(strings.NewReader(c.in))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("ParseConfig(%s) = %v, want ...%s...", c.in, err, c.want)
 		}
 	}
 }

@@ -390,6 +390,18 @@ func sameConfig(saved []byte, cfg run.Config) error {
 	if bytes.Equal(saved, cur) {
 		return nil
 	}
+	// A snapshot of an older version names its config in that version's
+	// form: compare it as this version reads it (run.Config migrates).
+	var old run.Config
+	if err := json.Unmarshal(saved, &old); err != nil {
+		return fmt.Errorf("snapshot section \"config\": %w", err)
+	}
+	if saved, err = json.Marshal(old); err != nil {
+		return fmt.Errorf("snapshot section \"config\": %w", err)
+	}
+	if bytes.Equal(saved, cur) {
+		return nil
+	}
 	var a, b any
 	if err := json.Unmarshal(saved, &a); err != nil {
 		return fmt.Errorf("snapshot section \"config\": %w", err)

@@ -74,6 +74,11 @@ func NewTrainer(cfg run.Config, net *supernet.Net, train, val data.Images) (*Tra
 	if train.Len() < 2 {
 		return nil, fmt.Errorf("train: %d training images; need at least 2", train.Len())
 	}
+	if sp, err := cfg.SearchSpace(); err != nil {
+		return nil, err
+	} else if sp != net.Space() {
+		return nil, fmt.Errorf("train: the config's space is %s, the supernet's %s", sp, net.Space())
+	}
 	path, err := sampler.NewPath(net.Space(), cfg.Sampler.Path, cfg.Sampler.PathMode)
 	if err != nil {
 		return nil, err
