@@ -28,6 +28,7 @@ import (
 // overrides are the flags that change single Config fields.
 type overrides struct {
 	path, mode, data *string
+	space            *string
 	seed             *int64
 	epochs           *int
 	unbiased         *bool
@@ -38,6 +39,7 @@ func overrideFlags(fs *flag.FlagSet) overrides {
 		path:     fs.String("path", "", "override sampler.path: uniform, fairnas or pa"),
 		mode:     fs.String("path-mode", "", "override sampler.path_mode: reference or per-edge"),
 		data:     fs.String("data", "", "override sampler.data: uniform or da"),
+		space:    fs.String("space", "", "override the search space: nb201 or nb201-small (eval.truth must then be a table of that space, or empty)"),
 		seed:     fs.Int64("seed", -1, "override the run seed"),
 		epochs:   fs.Int("epochs", 0, "override the number of epochs"),
 		unbiased: fs.Bool("unbiased", false, "use the unbiased importance weights"),
@@ -53,6 +55,9 @@ func (o overrides) apply(c *run.Config) error {
 	}
 	if *o.data != "" {
 		c.Sampler.Data = *o.data
+	}
+	if *o.space != "" {
+		c.Space = *o.space
 	}
 	if *o.seed >= 0 {
 		c.Seed = uint64(*o.seed)
@@ -174,12 +179,16 @@ func prepareRunFrom(c run.Config, threads int, initFrom string, files dataFiles)
 	if err != nil {
 		return nil, err
 	}
-	archs, truth, err := train.SelectArchs(c.Eval, c.Seed, table)
+	sp, err := c.SearchSpace()
+	if err != nil {
+		return nil, err
+	}
+	archs, truth, err := train.SelectArchsIn(sp, c.Eval, c.Seed, table)
 	if err != nil {
 		return nil, err
 	}
 	be := nn.NewCPU(threads)
-	net, err := supernet.New(c.Shape, be)
+	net, err := supernet.NewSpace(sp, c.Shape, be)
 	if err != nil {
 		be.Close()
 		return nil, err
@@ -326,14 +335,18 @@ func rankCmd(args []string) error {
 	if err != nil {
 		return err
 	}
-	archs, gt, err := train.SelectArchs(c.Eval, c.Seed, table)
+	sp, err := c.SearchSpace()
+	if err != nil {
+		return err
+	}
+	archs, gt, err := train.SelectArchsIn(sp, c.Eval, c.Seed, table)
 	if err != nil {
 		return err
 	}
 	be := nn.NewCPU(*threads)
 	defer be.Close()
 	truth := gt.Acc
-	net, err := supernet.New(c.Shape, be)
+	net, err := supernet.NewSpace(sp, c.Shape, be)
 	if err != nil {
 		return err
 	}

@@ -204,7 +204,16 @@ func (s *Session) WriteCSV(w io.Writer) error {
 // architectures with their truth (-1 where the table has none). Sampling
 // uses the run seed.
 func SelectArchs(e run.Eval, seed uint64, table *groundtruth.Table) ([]space.Arch, Truth, error) {
-	archs, acc, err := selectArchs(e, seed, table)
+	return SelectArchsIn(space.NB201Cell, e, seed, table)
+}
+
+// SelectArchsIn is SelectArchs for the architectures of space sp; the
+// table, if any, must be of sp.
+func SelectArchsIn(sp *space.Space, e run.Eval, seed uint64, table *groundtruth.Table) ([]space.Arch, Truth, error) {
+	if table != nil && table.Space() != sp {
+		return nil, Truth{}, fmt.Errorf("eval.truth: the ground-truth table is of space %s, the run's is %s", table.Space(), sp)
+	}
+	archs, acc, err := selectArchs(sp, e, seed, table)
 	if err != nil || table == nil {
 		return archs, Truth{Acc: acc}, err
 	}
@@ -238,7 +247,7 @@ func SelectArchs(e run.Eval, seed uint64, table *groundtruth.Table) ([]space.Arc
 	return archs, Truth{Acc: acc, Table: info}, nil
 }
 
-func selectArchs(e run.Eval, seed uint64, table *groundtruth.Table) ([]space.Arch, []float64, error) {
+func selectArchs(sp *space.Space, e run.Eval, seed uint64, table *groundtruth.Table) ([]space.Arch, []float64, error) {
 	var archs []space.Arch
 	switch {
 	case e.Archs == "truth":
@@ -249,12 +258,12 @@ func selectArchs(e run.Eval, seed uint64, table *groundtruth.Table) ([]space.Arc
 			archs = append(archs, r.Arch)
 		}
 	case e.Archs == "all":
-		archs = space.All()
+		archs = sp.All()
 	case e.Archs == "unique":
-		archs = space.UniqueArchs()
+		archs = sp.Unique()
 	case e.Archs == "list":
 		for i, str := range e.List {
-			a, err := space.Parse(str)
+			a, err := sp.Parse(str)
 			if err != nil {
 				return nil, nil, fmt.Errorf("eval.list[%d]: %w", i, err)
 			}
@@ -271,7 +280,7 @@ func selectArchs(e run.Eval, seed uint64, table *groundtruth.Table) ([]space.Arc
 				pool = append(pool, r.Arch)
 			}
 		} else {
-			pool = space.UniqueArchs()
+			pool = sp.Unique()
 		}
 		r := rand.New(rand.NewPCG(seed, 0xa0761d6478bd642f))
 		for _, i := range r.Perm(len(pool))[:min(k, len(pool))] {
