@@ -143,7 +143,7 @@ func (s *Session) Advance() bool {
 		if s.next%s.rankEvery == 0 || s.next == len(s.archs) {
 			tau, _, _ := s.Scores()
 			s.send(run.Event{Type: run.TypeRank, Rank: &run.RankProgress{
-				Done: s.next, Total: len(s.archs), Arch: a.String(),
+				Done: s.next, Total: len(s.archs), Arch: s.tr.sp.Format(a),
 				Pred: s.pred[s.next-1], Truth: s.truth[s.next-1], Tau: tau,
 			}})
 		}

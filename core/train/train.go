@@ -224,7 +224,7 @@ func (t *Trainer) stepEvent() *run.Step {
 	e := &run.Step{
 		Epoch: t.epoch, Step: t.step, LR: t.lr,
 		Loss: t.stepLoss / float64(t.stepN), Acc: 100 * float64(t.stepHit) / float64(t.stepN),
-		Arch: t.lastArch.String(),
+		Arch: t.sp.Format(t.lastArch),
 	}
 	for i, op := range t.lastArch {
 		e.Ops[i] = int(op)
