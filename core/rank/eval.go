@@ -43,7 +43,7 @@ func NewEvaluator(net *supernet.Net, images data.Images, count int) *Evaluator {
 		count = images.Len()
 	}
 	ev := &Evaluator{
-		net: net, space: space.NB201Cell, images: images, count: count,
+		net: net, space: net.Space(), images: images, count: count,
 		x:   make([]float32, s.Batch*s.InC*s.H*s.W),
 		y:   make([]int32, s.Batch),
 		idx: make([]int, 0, s.Batch),
