@@ -323,11 +323,15 @@ func (w *worker) start(c command) (field string, err error) {
 			return "eval.truth", err
 		}
 	}
-	archs, truth, err := train.SelectArchs(cfg.Eval, cfg.Seed, table)
+	sp, err := cfg.SearchSpace()
+	if err != nil {
+		return "space", err
+	}
+	archs, truth, err := train.SelectArchsIn(sp, cfg.Eval, cfg.Seed, table)
 	if err != nil {
 		return "eval.archs", err
 	}
-	net, err := supernet.New(cfg.Shape, nn.NewCPU(1))
+	net, err := supernet.NewSpace(sp, cfg.Shape, nn.NewCPU(1))
 	if err != nil {
 		return "shape", err
 	}
