@@ -107,13 +107,14 @@ func TestVerdictAndSeeds(t *testing.T) {
 func TestTimeProgressAndEstimate(t *testing.T) {
 	r := finished("uniform", 0, []float64{1, 2, 3}, []float64{1, 2, 3})
 	r.Done, r.Ranked = nil, nil
-	r.Step = &run.Step{Step: 6 * 57}
-	train := float64(6 * 3600)
+	ep := r.Started.Config.Epochs
+	r.Step = &run.Step{Step: ep * 57}
+	train := float64(ep * 3600)
 	rank := 3 * 1000 * EvalCost
 	if got, want := r.TimeProgress(), train/(train+rank); got != want {
 		t.Errorf("progress after training %v, want %v", got, want)
 	}
-	r.Step = &run.Step{Step: 3 * 57}
+	r.Step = &run.Step{Step: ep * 57 / 2}
 	if got, want := r.TimeProgress(), train/2/(train+rank); got != want {
 		t.Errorf("progress halfway %v, want %v", got, want)
 	}
