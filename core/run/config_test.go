@@ -201,7 +201,7 @@ func TestConfigV1Migrates(t *testing.T) {
 		t.Errorf("v2 round trip: %+v, %v", back, err)
 	}
 	for _, c := range []struct{ in, want string }{
-		{`{"version":1,"space":"nb201"}`, "version 1 config has no space"},
+		{`{"version":1,"space":"nb201-small"}`, "version 1 config, which has no space field"},
 		{`{"version":2,"space":"darts"}`, `unknown search space "darts"`},
 		{`{"version":2,"spaces":"nb201"}`, `unknown field "spaces"`},
 	} {
