@@ -105,8 +105,9 @@ type Events struct {
 	StepEvery int `json:"step_every"` // emit a step event every this many steps
 }
 
-// Preset returns a named preset: "mini" (the in-browser default) or
-// "nb201" (the paper's settings on CIFAR-10).
+// Preset returns a named preset: "mini" (the CLI's small budget), "race"
+// (the page's default race) or "nb201" (the paper's settings on
+// CIFAR-10).
 func Preset(name string) (Config, error) {
 	c := Config{
 		Version: Version, Preset: name, Space: DefaultSpace,
@@ -124,6 +125,63 @@ func Preset(name string) (Config, error) {
 		// 1,000 evaluation images: the table is measured on all 10,000,
 		// but a supernet's inherited-weight accuracy is a cheap proxy.
 		c.Eval = Eval{Split: "eval", Archs: "sample:100", Images: 1000, Truth: "default"}
+	case "race":
+		// The page's default race (ui.Default builds from this preset):
+		// the mini network and optimiser at a budget chosen by
+		// measurement (bench/race, README "The default race") to give a
+		// clearly positive tau on every seed in about three minutes in a
+		// browser tab. It ranks a fixed set of 40 classes spread evenly
+		// over the shipped table's accuracy range (train.Stratified:
+		// `go run ./bench/race -list 40`), each on 2,000 evaluation
+		// images: a seeded sample of a few dozen often misses the tails,
+		// and then tau is mostly noise.
+		c.Shape = space.Mini
+		c.Data = Data{Name: "fashion16", Train: 8000, ValFrac: 0.1}
+		c.Epochs = 10
+		c.Eval = Eval{Split: "eval", Archs: "list", Images: 2000, Truth: "default", List: []string{
+			"|none~0|+|none~0|none~1|+|none~0|none~1|nor_conv_3x3~2|",                                         // 10.00%
+			"|skip_connect~0|+|skip_connect~0|skip_connect~1|+|skip_connect~0|avg_pool_3x3~1|avg_pool_3x3~2|", // 80.75%
+			"|skip_connect~0|+|none~0|avg_pool_3x3~1|+|avg_pool_3x3~0|avg_pool_3x3~1|nor_conv_1x1~2|",         // 81.58%
+			"|nor_conv_3x3~0|+|nor_conv_1x1~0|avg_pool_3x3~1|+|none~0|none~1|avg_pool_3x3~2|",                 // 82.04%
+			"|nor_conv_1x1~0|+|none~0|avg_pool_3x3~1|+|avg_pool_3x3~0|none~1|nor_conv_1x1~2|",                 // 82.55%
+			"|avg_pool_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|none~0|none~1|nor_conv_1x1~2|",                 // 82.94%
+			"|nor_conv_1x1~0|+|skip_connect~0|skip_connect~1|+|skip_connect~0|avg_pool_3x3~1|avg_pool_3x3~2|", // 83.14%
+			"|nor_conv_3x3~0|+|avg_pool_3x3~0|avg_pool_3x3~1|+|nor_conv_1x1~0|avg_pool_3x3~1|nor_conv_1x1~2|", // 83.37%
+			"|nor_conv_1x1~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|avg_pool_3x3~1|avg_pool_3x3~2|", // 83.47%
+			"|avg_pool_3x3~0|+|avg_pool_3x3~0|nor_conv_1x1~1|+|nor_conv_1x1~0|avg_pool_3x3~1|skip_connect~2|", // 83.53%
+			"|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|none~0|none~1|nor_conv_3x3~2|",                 // 83.66%
+			"|skip_connect~0|+|none~0|nor_conv_1x1~1|+|skip_connect~0|skip_connect~1|nor_conv_1x1~2|",         // 83.72%
+			"|avg_pool_3x3~0|+|none~0|nor_conv_1x1~1|+|nor_conv_3x3~0|avg_pool_3x3~1|nor_conv_3x3~2|",         // 83.78%
+			"|nor_conv_3x3~0|+|avg_pool_3x3~0|nor_conv_1x1~1|+|none~0|nor_conv_3x3~1|avg_pool_3x3~2|",         // 83.85%
+			"|nor_conv_3x3~0|+|avg_pool_3x3~0|skip_connect~1|+|avg_pool_3x3~0|avg_pool_3x3~1|nor_conv_3x3~2|", // 83.93%
+			"|nor_conv_3x3~0|+|nor_conv_1x1~0|avg_pool_3x3~1|+|avg_pool_3x3~0|avg_pool_3x3~1|skip_connect~2|", // 83.99%
+			"|avg_pool_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|nor_conv_1x1~0|none~1|nor_conv_1x1~2|",         // 84.06%
+			"|avg_pool_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|skip_connect~0|none~1|nor_conv_1x1~2|",         // 84.13%
+			"|nor_conv_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|avg_pool_3x3~0|avg_pool_3x3~1|skip_connect~2|", // 84.19%
+			"|nor_conv_1x1~0|+|nor_conv_3x3~0|nor_conv_1x1~1|+|avg_pool_3x3~0|nor_conv_1x1~1|avg_pool_3x3~2|", // 84.24%
+			"|nor_conv_3x3~0|+|avg_pool_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|nor_conv_1x1~2|", // 84.29%
+			"|nor_conv_1x1~0|+|nor_conv_1x1~0|nor_conv_3x3~1|+|nor_conv_1x1~0|nor_conv_3x3~1|avg_pool_3x3~2|", // 84.36%
+			"|skip_connect~0|+|skip_connect~0|nor_conv_3x3~1|+|nor_conv_1x1~0|nor_conv_1x1~1|avg_pool_3x3~2|", // 84.41%
+			"|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|none~1|nor_conv_3x3~2|",         // 84.48%
+			"|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|avg_pool_3x3~0|nor_conv_3x3~1|nor_conv_1x1~2|", // 84.55%
+			"|nor_conv_1x1~0|+|nor_conv_1x1~0|nor_conv_3x3~1|+|avg_pool_3x3~0|nor_conv_3x3~1|skip_connect~2|", // 84.61%
+			"|nor_conv_3x3~0|+|avg_pool_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|", // 84.68%
+			"|nor_conv_3x3~0|+|nor_conv_1x1~0|avg_pool_3x3~1|+|nor_conv_1x1~0|nor_conv_3x3~1|avg_pool_3x3~2|", // 84.72%
+			"|nor_conv_3x3~0|+|nor_conv_1x1~0|avg_pool_3x3~1|+|avg_pool_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|", // 84.77%
+			"|nor_conv_3x3~0|+|avg_pool_3x3~0|none~1|+|nor_conv_3x3~0|nor_conv_3x3~1|avg_pool_3x3~2|",         // 84.83%
+			"|nor_conv_3x3~0|+|avg_pool_3x3~0|nor_conv_3x3~1|+|avg_pool_3x3~0|nor_conv_1x1~1|skip_connect~2|", // 84.89%
+			"|nor_conv_1x1~0|+|none~0|avg_pool_3x3~1|+|nor_conv_1x1~0|nor_conv_3x3~1|nor_conv_1x1~2|",         // 84.94%
+			"|nor_conv_1x1~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_1x1~2|", // 84.99%
+			"|none~0|+|nor_conv_3x3~0|none~1|+|nor_conv_3x3~0|none~1|nor_conv_3x3~2|",                         // 85.04%
+			"|nor_conv_3x3~0|+|nor_conv_1x1~0|nor_conv_3x3~1|+|avg_pool_3x3~0|nor_conv_1x1~1|nor_conv_1x1~2|", // 85.11%
+			"|nor_conv_1x1~0|+|nor_conv_1x1~0|nor_conv_3x3~1|+|skip_connect~0|none~1|nor_conv_3x3~2|",         // 85.17%
+			"|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|nor_conv_3x3~2|",                 // 85.29%
+			"|nor_conv_3x3~0|+|nor_conv_1x1~0|nor_conv_3x3~1|+|none~0|nor_conv_3x3~1|nor_conv_3x3~2|",         // 85.42%
+			"|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_1x1~1|+|skip_connect~0|nor_conv_1x1~1|nor_conv_3x3~2|", // 85.54%
+			"|skip_connect~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|", // 86.06%
+		}}
+		// About 150 step events, as the page asks for (ui.State.base).
+		c.Events.StepEvery = 7
 	case "nb201":
 		c.Shape = space.NB201
 		c.Data = Data{Name: "cifar10", Dir: "cifar-10-batches-bin", ValFrac: 0.5, Augment: true}
@@ -132,7 +190,7 @@ func Preset(name string) (Config, error) {
 		c.Eval = Eval{Split: "val", Archs: "truth", Truth: "nats_bench_tss.csv"}
 		c.Events.StepEvery = 50
 	default:
-		return Config{}, fmt.Errorf("preset %q: want one of mini, nb201", name)
+		return Config{}, fmt.Errorf("preset %q: want one of mini, nb201, race", name)
 	}
 	return c, nil
 }
