@@ -115,3 +115,15 @@ func vecDot64(x, y []float32) (sx, sxy float64) {
 	simdDot64(unsafe.Pointer(&x[0]), unsafe.Pointer(&y[0]), int32(len(x)), unsafe.Pointer(&dotOut[0]))
 	return dotOut[0], dotOut[1]
 }
+
+//go:noescape
+//go:wasmimport gemm pool3back
+func simdPool3Back(ds, dd unsafe.Pointer, planes, h, w int32, cs, inv unsafe.Pointer)
+
+func pool3Back(ds, dd []float32, planes, h, w int, cs *[MaxPoolW + 2]float32, inv *[MaxPoolW]float32) {
+	if !simdOn {
+		pool3BackGo(ds, dd, planes, h, w, cs, inv)
+		return
+	}
+	simdPool3Back(unsafe.Pointer(&ds[0]), unsafe.Pointer(&dd[0]), int32(planes), int32(h), int32(w), unsafe.Pointer(&cs[0]), unsafe.Pointer(&inv[0]))
+}

@@ -14,3 +14,7 @@ func vecBNGrad(dx, dy, xh []float32, is, mdy, mdyx float32) { bnGradGo(dx, dy, x
 func vecSum64(x []float32) float64                          { return sum64Go(x) }
 func vecSqDev64(x []float32, m float64) float64             { return sqDev64Go(x, m) }
 func vecDot64(x, y []float32) (sx, sxy float64)             { return dot64Go(x, y) }
+
+func pool3Back(ds, dd []float32, planes, h, w int, cs *[MaxPoolW + 2]float32, inv *[MaxPoolW]float32) {
+	pool3BackGo(ds, dd, planes, h, w, cs, inv)
+}

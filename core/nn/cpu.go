@@ -535,7 +535,7 @@ func (t *pool3Task) Do(lo, hi int) {
 
 // maxPoolW is the widest plane the 3x3 pools handle with column sums on
 // the stack; wider ones take the direct loops.
-const maxPoolW = 64
+const maxPoolW = gemm.MaxPoolW
 
 // colSums sets cs[x] to the sum of rows [y0, y1] of column x of the
 // plane s (width w).
@@ -574,52 +574,15 @@ type pool3BackTask struct {
 }
 
 // Do spreads each output gradient, divided by its window's size, over
-// its window: input pixel (y, x) collects the scaled gradients of the
-// outputs around it, a 3x3 sum like the forward pool's.
+// its window (gemm.AvgPool3Backward: column sums, a simd128 kernel in the
+// browser).
 func (t *pool3BackTask) Do(lo, hi int) {
 	h, w := t.h, t.w
 	if w > maxPoolW {
 		t.slow(lo, hi)
 		return
 	}
-	var cs [maxPoolW + 2]float32
-	var inv [maxPoolW]float32 // 1 / (window width) of each output column
-	for x := 0; x < w; x++ {
-		cx := 3
-		if x == 0 || x == w-1 {
-			cx = min(w, 2)
-		}
-		inv[x] = 1 / float32(cx)
-	}
-	for pl := lo; pl < hi; pl++ {
-		ds := t.dsrc[pl*h*w : (pl+1)*h*w]
-		dd := t.ddst[pl*h*w : (pl+1)*h*w]
-		for y := 0; y < h; y++ {
-			// Column sums of the outputs whose window holds row y, each
-			// divided by its window's height, then by its width.
-			c := cs[1 : w+1]
-			clear(c)
-			for yy := max(y-1, 0); yy <= min(y+1, h-1); yy++ {
-				ry := min(yy+1, h-1) - max(yy-1, 0) + 1
-				addScaled(c, dd[yy*w:yy*w+w], 1/float32(ry))
-			}
-			for x := range c {
-				c[x] *= inv[x]
-			}
-			row := ds[y*w : (y+1)*w]
-			for x := range row {
-				row[x] += cs[x] + cs[x+1] + cs[x+2]
-			}
-		}
-	}
-}
-
-// addScaled sets dst += a*src.
-func addScaled(dst, src []float32, a float32) {
-	dst = dst[:len(src)]
-	for i, v := range src {
-		dst[i] += a * v
-	}
+	gemm.AvgPool3Backward(t.dsrc[lo*h*w:hi*h*w], t.ddst[lo*h*w:hi*h*w], hi-lo, h, w)
 }
 
 // slow is Do for planes wider than maxPoolW.

@@ -59,6 +59,7 @@ function gemmImports(mem, allow) {
     sum64: (x, n) => k.sum64(x, n),
     sqdev64: (x, n, m) => k.sqdev64(x, n, m),
     dot64: (x, y, n, out) => k.dot64(x, y, n, out),
+    pool3back: (ds, dd, planes, h, w, cs, inv) => k.pool3back(ds, dd, planes, h, w, cs, inv),
   };
 }
 

@@ -74,6 +74,7 @@ func Module() []byte {
 	for _, f := range []*fn{relu(), mask(), affine("addc"), affine("norm"), bngrad(), sum64(false), sum64(true), dot64()} {
 		m.add(f)
 	}
+	m.add(pool3back(h.zero, m.add(axpy()), m.add(vmul()), m.add(add3())))
 	return m.encode()
 }
 

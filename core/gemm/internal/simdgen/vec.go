@@ -14,15 +14,17 @@ const f64 byte = 0x7C
 
 // More opcodes, beyond wasm.go's.
 const (
-	opI32Load       = 0x28
-	opF64Load       = 0x2B
-	opI32Store      = 0x36
-	opF64Store      = 0x39
-	opF32Sub        = 0x93
-	opF64Add        = 0xA0
-	opF64Sub        = 0xA1
-	opF64Mul        = 0xA2
-	opF64PromoteF32 = 0xBB
+	opI32Load        = 0x28
+	opF64Load        = 0x2B
+	opI32Store       = 0x36
+	opF64Store       = 0x39
+	opF32Sub         = 0x93
+	opF64Add         = 0xA0
+	opF64Sub         = 0xA1
+	opF64Mul         = 0xA2
+	opF64PromoteF32  = 0xBB
+	opF32Div         = 0x95
+	opF32ConvertI32S = 0xB2
 
 	simdLoad64Zero   = 0x5D
 	simdF64x2Splat   = 0x14
@@ -401,5 +403,174 @@ func dot64() *fn {
 	f.extract(1)
 	f.op(opF64Add)
 	f.f64store(8)
+	return f
+}
+
+// axpy(dst, src, n, a): dst = dst + a*src. vmul(dst, src, n): dst = dst
+// * src. add3(dst, cs, n): dst = dst + ((cs[i] + cs[i+1]) + cs[i+2]).
+func axpy() *fn {
+	f := newFn("axpy", i32, i32, i32, f32)
+	dst, src, n, a := f.param(0), f.param(1), f.param(2), f.param(3)
+	av := f.local(v128)
+	f.get(a)
+	f.simd(simdF32x4Splat)
+	f.set(av)
+	f.stream(n, []local{dst, src}, func() {
+		f.get(dst)
+		f.get(dst)
+		f.v128load(0)
+		f.get(av)
+		f.get(src)
+		f.v128load(0)
+		f.simd(simdF32x4Mul)
+		f.simd(simdF32x4Add)
+		f.v128store(0)
+	}, nil, func() {
+		f.get(dst)
+		f.get(dst)
+		f.f32load(0)
+		f.get(a)
+		f.get(src)
+		f.f32load(0)
+		f.op(opF32Mul)
+		f.op(opF32Add)
+		f.f32store(0)
+	})
+	return f
+}
+
+func vmul() *fn {
+	f := newFn("vmul", i32, i32, i32)
+	dst, src, n := f.param(0), f.param(1), f.param(2)
+	f.stream(n, []local{dst, src}, func() {
+		f.get(dst)
+		f.get(dst)
+		f.v128load(0)
+		f.get(src)
+		f.v128load(0)
+		f.simd(simdF32x4Mul)
+		f.v128store(0)
+	}, nil, func() {
+		f.get(dst)
+		f.get(dst)
+		f.f32load(0)
+		f.get(src)
+		f.f32load(0)
+		f.op(opF32Mul)
+		f.f32store(0)
+	})
+	return f
+}
+
+func add3() *fn {
+	f := newFn("add3", i32, i32, i32)
+	dst, cs, n := f.param(0), f.param(1), f.param(2)
+	f.stream(n, []local{dst, cs}, func() {
+		f.get(dst)
+		f.get(dst)
+		f.v128load(0)
+		f.get(cs)
+		f.v128load(0)
+		f.get(cs)
+		f.v128load(4)
+		f.simd(simdF32x4Add)
+		f.get(cs)
+		f.v128load(8)
+		f.simd(simdF32x4Add)
+		f.simd(simdF32x4Add)
+		f.v128store(0)
+	}, nil, func() {
+		f.get(dst)
+		f.get(dst)
+		f.f32load(0)
+		f.get(cs)
+		f.f32load(0)
+		f.get(cs)
+		f.f32load(4)
+		f.op(opF32Add)
+		f.get(cs)
+		f.f32load(8)
+		f.op(opF32Add)
+		f.op(opF32Add)
+		f.f32store(0)
+	})
+	return f
+}
+
+// pool3back(ds, dd, planes, h, w, cs, inv) is core/gemm's
+// AvgPool3Backward on planes h×w planes: for each row y of each plane,
+// the column sums c (at cs+4; cs holds w+2 floats, zero at both ends) of
+// the output-gradient rows around y, each scaled by 1/(its window's
+// height), are scaled by inv (1/(window width) per column), and row y of
+// ds gains the 3-wide sums of c.
+func pool3back(zero, axpy, vmul, add3 int) *fn {
+	f := newFn("pool3back", i32, i32, i32, i32, i32, i32, i32)
+	f.export = true
+	ds, dd, planes, h, w, cs, inv := f.param(0), f.param(1), f.param(2), f.param(3), f.param(4), f.param(5), f.param(6)
+	y, yy, y1, ry, c, rowB := f.local(i32), f.local(i32), f.local(i32), f.local(i32), f.local(i32), f.local(i32)
+	f.get(cs)
+	f.i32c(4)
+	f.op(opI32Add)
+	f.set(c)
+	f.get(w)
+	f.i32c(2)
+	f.op(opI32Shl)
+	f.set(rowB)
+	f.doWhile(planes, func() {
+		f.forUp(y, func() { f.i32c(0) }, func() { f.get(h) }, 1, func() {
+			f.get(c)
+			f.get(w)
+			f.call(zero)
+			// yy from max(y-1, 0) to y1 = min(y+1, h-1)
+			f.minI(func() { f.get(y); f.i32c(1); f.op(opI32Add) }, func() { f.get(h); f.i32c(1); f.op(opI32Sub) })
+			f.set(y1)
+			f.forUp(yy, func() { f.maxI(func() { f.get(y); f.i32c(1); f.op(opI32Sub) }, func() { f.i32c(0) }) },
+				func() { f.get(y1); f.i32c(1); f.op(opI32Add) }, 1, func() {
+					// ry = min(yy+1, h-1) - max(yy-1, 0) + 1
+					f.minI(func() { f.get(yy); f.i32c(1); f.op(opI32Add) }, func() { f.get(h); f.i32c(1); f.op(opI32Sub) })
+					f.maxI(func() { f.get(yy); f.i32c(1); f.op(opI32Sub) }, func() { f.i32c(0) })
+					f.op(opI32Sub)
+					f.i32c(1)
+					f.op(opI32Add)
+					f.set(ry)
+					f.get(c)
+					f.get(dd)
+					f.get(yy)
+					f.get(rowB)
+					f.op(opI32Mul)
+					f.op(opI32Add)
+					f.get(w)
+					f.f32c(1)
+					f.get(ry)
+					f.op(opF32ConvertI32S)
+					f.op(opF32Div)
+					f.call(axpy)
+				})
+			f.get(c)
+			f.get(inv)
+			f.get(w)
+			f.call(vmul)
+			f.get(ds)
+			f.get(y)
+			f.get(rowB)
+			f.op(opI32Mul)
+			f.op(opI32Add)
+			f.get(cs)
+			f.get(w)
+			f.call(add3)
+		})
+		// next plane
+		f.get(h)
+		f.get(rowB)
+		f.op(opI32Mul)
+		f.tee(ry)
+		f.get(ds)
+		f.op(opI32Add)
+		f.set(ds)
+		f.get(dd)
+		f.get(ry)
+		f.op(opI32Add)
+		f.set(dd)
+	})
 	return f
 }
