@@ -28,7 +28,7 @@ func raceBrowser(exe, tmp string, o options, base run.Config) ([]row, error) {
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
-	srv := exec.Command(exe, "web", "-port", strconv.Itoa(port), "-api=false", "-cache", filepath.Join(tmp, "site"))
+	srv := exec.Command(exe, "web", "-port", strconv.Itoa(port), "-api=false", "-nats-listen", "off", "-cache", filepath.Join(tmp, "site"))
 	srv.Stderr = os.Stderr
 	if err := srv.Start(); err != nil {
 		return nil, err
