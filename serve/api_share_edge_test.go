@@ -23,6 +23,41 @@ import (
 // share API checks as the native server. It skips when wrangler is not
 // installed (cd edge && npm ci) unless PADA_REQUIRE_REFS is set.
 func TestEdgeShares(t *testing.T) {
+	const page = "<!doctype html><title>PA&amp;DA</title>"
+	site := t.TempDir()
+	if err := os.WriteFile(filepath.Join(site, "index.html"), []byte(page), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const limit = 12
+	base := startEdge(t, site, limit)
+	hc := &http.Client{Timeout: 30 * time.Second}
+	resp, err := hc.Get(base + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(b) != page {
+		t.Fatalf("the Worker's / is %q, want the site's index.html", b)
+	}
+	c := &sharetest.Client{Base: base, HTTP: hc}
+	if a := c.Do(t, "GET", "/api/runs", "", nil); a.Code != http.StatusNotFound || !strings.HasPrefix(a.Header.Get("Content-Type"), "application/json") {
+		t.Fatalf("GET /api/runs on the Worker: %d %q %s, want a JSON 404", a.Code, a.Header.Get("Content-Type"), a.Body)
+	}
+	if a := c.Do(t, "POST", "/api/shares", "application/json", []byte(`{}`), "Origin", "https://evil.example"); a.Code != http.StatusForbidden {
+		t.Fatalf("publish from a foreign page: %d %s, want 403", a.Code, a.Body)
+	}
+	tm := sharetest.Check(t, c, limit)
+	t.Logf("Worker (wrangler dev, local D1): publish %v, fetch %v (medians), record %d bytes", tm.Publish, tm.Fetch, tm.Bytes)
+}
+
+// startEdge builds the Worker and runs it under `wrangler dev` on
+// loopback with site as its static assets and at most limit
+// publications per client per hour, until the test ends; it answers
+// the Worker's base URL. It skips when wrangler or node is missing
+// (unless PADA_REQUIRE_REFS is set).
+func startEdge(t *testing.T, site string, limit int) string {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("builds the Worker and starts wrangler (about a minute)")
 	}
@@ -43,22 +78,30 @@ func TestEdgeShares(t *testing.T) {
 		t.Skip("node is missing: the Worker test needs it for wrangler")
 	}
 
-	// The real wrangler.toml and schema, beside a build of the Worker and
-	// a one-file site (the page itself is tested elsewhere).
+	// The real wrangler.toml (its assets pointed at site) and schema,
+	// beside a build of the Worker.
 	dir := t.TempDir()
-	for _, f := range []string{"wrangler.toml", "schema.sql"} {
-		b, err := os.ReadFile(filepath.Join("..", "edge", f))
-		if err != nil {
-			t.Fatal(err)
-		}
+	toml, err := os.ReadFile(filepath.Join("..", "edge", "wrangler.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const assets = `assets = { directory = "site" }`
+	if !strings.Contains(string(toml), assets) {
+		t.Fatalf("edge/wrangler.toml has no %s", assets)
+	}
+	abs, err := filepath.Abs(site)
+	if err != nil {
+		t.Fatal(err)
+	}
+	toml = []byte(strings.Replace(string(toml), assets, fmt.Sprintf("assets = { directory = %q }", abs), 1))
+	schema, err := os.ReadFile(filepath.Join("..", "edge", "schema.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for f, b := range map[string][]byte{"wrangler.toml": toml, "schema.sql": schema} {
 		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
 			t.Fatal(err)
 		}
-	}
-	const page = "<!doctype html><title>PA&amp;DA</title>"
-	os.MkdirAll(filepath.Join(dir, "site"), 0o755)
-	if err := os.WriteFile(filepath.Join(dir, "site", "index.html"), []byte(page), 0o644); err != nil {
-		t.Fatal(err)
 	}
 	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
 	build := filepath.Join(dir, "build")
@@ -76,7 +119,6 @@ func TestEdgeShares(t *testing.T) {
 	runCmd(t, dir, env, wrangler, "d1", "execute", "pada-shares", "--local", "--persist-to", state, "--file", "schema.sql")
 
 	port, inspector := freePort(t), freePort(t)
-	const limit = 12
 	dev := exec.Command(wrangler, "dev", "--ip", "127.0.0.1", "--port", fmt.Sprint(port), "--inspector-port", fmt.Sprint(inspector),
 		"--persist-to", state, "--var", fmt.Sprintf("PUBLISH_LIMIT:%d", limit), "--show-interactive-dev-session=false")
 	dev.Dir = dir
@@ -85,7 +127,7 @@ func TestEdgeShares(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer logf.Close()
+	t.Cleanup(func() { logf.Close() })
 	dev.Stdout, dev.Stderr = logf, logf
 	dev.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // wrangler starts workerd: stop both
 	if err := dev.Start(); err != nil {
@@ -108,12 +150,9 @@ func TestEdgeShares(t *testing.T) {
 	for {
 		resp, err := hc.Get(base + "/")
 		if err == nil {
-			b, _ := io.ReadAll(resp.Body)
+			io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				if string(b) != page {
-					t.Fatalf("the Worker's / is %q, want the site's index.html", b)
-				}
 				break
 			}
 		}
@@ -124,16 +163,7 @@ func TestEdgeShares(t *testing.T) {
 		time.Sleep(300 * time.Millisecond)
 	}
 	t.Logf("wrangler dev ready %.1fs after the build", time.Since(t0).Seconds())
-
-	c := &sharetest.Client{Base: base, HTTP: hc}
-	if a := c.Do(t, "GET", "/api/runs", "", nil); a.Code != http.StatusNotFound || !strings.HasPrefix(a.Header.Get("Content-Type"), "application/json") {
-		t.Fatalf("GET /api/runs on the Worker: %d %q %s, want a JSON 404", a.Code, a.Header.Get("Content-Type"), a.Body)
-	}
-	if a := c.Do(t, "POST", "/api/shares", "application/json", []byte(`{}`), "Origin", "https://evil.example"); a.Code != http.StatusForbidden {
-		t.Fatalf("publish from a foreign page: %d %s, want 403", a.Code, a.Body)
-	}
-	tm := sharetest.Check(t, c, limit)
-	t.Logf("Worker (wrangler dev, local D1): publish %v, fetch %v (medians), record %d bytes", tm.Publish, tm.Fetch, tm.Bytes)
+	return base
 }
 
 // runCmd runs a command to completion, failing the test with its output.
