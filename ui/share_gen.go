@@ -18,8 +18,8 @@ func (c *Share) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 	_ = vgiterkey
 	var vgn *vugu.VGNode
 	vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute(nil)}
-	vgout.Out = append(vgout.Out, vgn) // root for output
-	vgn.AddAttrInterface("class", "share share-"+c.Part)
+	vgout.Out = append(vgout.Out, vgn)	// root for output
+	vgn.AddAttrInterface("class", "share share-part-"+c.Part)
 	{
 		vgparent := vgn
 		_ = vgparent
@@ -127,8 +127,8 @@ func (c *Share) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 										vgn.Prop = append(vgn.Prop, vugu.VGProperty{Key: "value", JSONVal: vjson.RawMessage(b)})
 									}
 									vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
-										EventType: "input",
-										Func:      func(event vugu.DOMEvent) { c.C.Shares.Token = event.PropString("target", "value") },
+										EventType:	"input",
+										Func:		func(event vugu.DOMEvent) { c.C.Shares.Token = event.PropString("target", "value") },
 										// TODO: implement capture, etc. mostly need to decide syntax
 									})
 								}
@@ -138,8 +138,8 @@ func (c *Share) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 								vgparent.AppendChild(vgn)
 								vgn.AddAttrInterface("disabled", c.C.Shares.Busy)
 								vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
-									EventType: "click",
-									Func:      func(event vugu.DOMEvent) { c.C.DeleteReplayed() },
+									EventType:	"click",
+									Func:		func(event vugu.DOMEvent) { c.C.DeleteReplayed() },
 									// TODO: implement capture, etc. mostly need to decide syntax
 								})
 								{
@@ -227,8 +227,8 @@ func (c *Share) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 					vgparent.AppendChild(vgn)
 					vgn.AddAttrInterface("disabled", c.C.Shares.Busy || (c.C.Shares.Pub != nil && !c.C.Shares.Deleted))
 					vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
-						EventType: "click",
-						Func:      func(event vugu.DOMEvent) { c.C.Publish() },
+						EventType:	"click",
+						Func:		func(event vugu.DOMEvent) { c.C.Publish() },
 						// TODO: implement capture, etc. mostly need to decide syntax
 					})
 					{
@@ -277,8 +277,8 @@ func (c *Share) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 						vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "button", Attr: []vugu.VGAttribute{{Namespace: "", Key: "type", Val: "button"}, vugu.VGAttribute{Namespace: "", Key: "id", Val: "copy-share"}}}
 						vgparent.AppendChild(vgn)
 						vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
-							EventType: "click",
-							Func:      func(event vugu.DOMEvent) { c.C.CopyPermalink() },
+							EventType:	"click",
+							Func:		func(event vugu.DOMEvent) { c.C.CopyPermalink() },
 							// TODO: implement capture, etc. mostly need to decide syntax
 						})
 						{
@@ -292,8 +292,8 @@ func (c *Share) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 						vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "button", Attr: []vugu.VGAttribute{{Namespace: "", Key: "type", Val: "button"}, vugu.VGAttribute{Namespace: "", Key: "id", Val: "copy-share-embed"}}}
 						vgparent.AppendChild(vgn)
 						vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
-							EventType: "click",
-							Func:      func(event vugu.DOMEvent) { c.C.CopyShareEmbed() },
+							EventType:	"click",
+							Func:		func(event vugu.DOMEvent) { c.C.CopyShareEmbed() },
 							// TODO: implement capture, etc. mostly need to decide syntax
 						})
 						{
@@ -331,8 +331,8 @@ func (c *Share) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 							vgparent.AppendChild(vgn)
 							vgn.AddAttrInterface("disabled", c.C.Shares.Busy)
 							vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
-								EventType: "click",
-								Func:      func(event vugu.DOMEvent) { c.C.DeletePublished() },
+								EventType:	"click",
+								Func:		func(event vugu.DOMEvent) { c.C.DeletePublished() },
 								// TODO: implement capture, etc. mostly need to decide syntax
 							})
 							{
