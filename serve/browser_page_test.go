@@ -98,7 +98,7 @@ func TestBrowserControls(t *testing.T) {
 		t.Errorf("the bad config in the box became %q", got)
 	}
 	// A partial config is merged: epochs from it, the rest from the settings.
-	if err := chromedp.Run(ctx, typeInto(`textarea[name=config]`, `{"version":1,"epochs":2}`)); err != nil {
+	if err := chromedp.Run(ctx, typeInto(`textarea[name=config]`, `{"version":1,"epochs":40}`)); err != nil {
 		t.Fatal(err)
 	}
 	poll(t, ctx, "the config message to go", `document.querySelector("textarea[name=config] ~ .err") === null`, 5*time.Second)
@@ -108,8 +108,10 @@ func TestBrowserControls(t *testing.T) {
 	waitStats(t, ctx, "step events", 60*time.Second, func(s []ui.RunStats) bool {
 		return all(s, 2, func(r ui.RunStats) bool { return r.StepEvents > 0 })
 	})
-	poll(t, ctx, "the merged config's epochs", `document.querySelector(".run .status").textContent.includes("/2")`, 10*time.Second)
+	poll(t, ctx, "the merged config's epochs", `document.querySelector(".run .status").textContent.includes("/40")`, 10*time.Second)
 	// Race during the race asks; "keep" keeps it, "discard" restarts.
+	// (40 epochs: the tiny race's 2 can end before the question is
+	// asked, and then Race rightly starts at once.)
 	before, _ := stats(ctx)
 	if err := chromedp.Run(ctx, chromedp.Click("#race", chromedp.ByQuery)); err != nil {
 		t.Fatal(err)
@@ -120,10 +122,14 @@ func TestBrowserControls(t *testing.T) {
 	}
 	poll(t, ctx, "the question to go", `document.querySelector("#confirm-race") === null`, 5*time.Second)
 	after := waitStats(t, ctx, "the race to go on", 30*time.Second, func(s []ui.RunStats) bool {
-		return len(s) == 2 && len(before) == 2 && (s[0].Steps > before[0].Steps || s[0].Done)
+		return len(s) == 2 && len(before) == 2 && s[0].Steps > before[0].Steps
 	})
-	_ = after
-	if err := chromedp.Run(ctx, chromedp.Click("#race", chromedp.ByQuery), chromedp.WaitVisible("#confirm-race", chromedp.ByQuery),
+	if after[0].Done || after[1].Done {
+		t.Fatalf("the race ended before it could be discarded: %+v", after)
+	}
+	qctx, qcancel := context.WithTimeout(ctx, 30*time.Second)
+	defer qcancel()
+	if err := chromedp.Run(qctx, chromedp.Click("#race", chromedp.ByQuery), chromedp.WaitVisible("#confirm-race", chromedp.ByQuery),
 		chromedp.Click("#confirm-race", chromedp.ByQuery)); err != nil {
 		t.Fatal(err)
 	}
