@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"pada/core/run"
@@ -16,7 +17,12 @@ import (
 // event stream reads, and this code reproduces the stream's numbers bit
 // for bit from the config alone and from both snapshots (mid-epoch and
 // while ranking).
+//
+// The fixtures were written natively: a backend with other kernels (the
+// wasm ones) rounds differently, so there only the reading, the migration
+// and the resumes are checked, not the bits.
 func TestV1Fixtures(t *testing.T) {
+	bits := runtime.GOOS != "js"
 	for _, name := range []string{"pa-da", "fairnas"} {
 		t.Run(name, func(t *testing.T) {
 			dir := filepath.Join("testdata", "v1")
@@ -57,7 +63,7 @@ func TestV1Fixtures(t *testing.T) {
 			s := fx.session(t, fx.net(t, cfg.Shape), &got)
 			for s.Advance() {
 			}
-			if numbers(t, got) != numbers(t, want) {
+			if bits && numbers(t, got) != numbers(t, want) {
 				t.Errorf("the v1 config's run differs from the v1 stream:\n%s\nwant\n%s", numbers(t, got), numbers(t, want))
 			}
 			for _, snap := range []string{"step7", "rank"} {
@@ -72,7 +78,7 @@ func TestV1Fixtures(t *testing.T) {
 				}
 				for s.Advance() {
 				}
-				if len(rest) == 0 || numbers(t, rest) != numbers(t, want[len(want)-len(rest):]) {
+				if len(rest) == 0 || bits && numbers(t, rest) != numbers(t, want[len(want)-len(rest):]) {
 					t.Errorf("resumed from the v1 snapshot %s: %d events that differ from the stream's tail", snap, len(rest))
 				}
 			}
