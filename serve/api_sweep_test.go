@@ -45,7 +45,12 @@ func TestSweepIntoWebStore(t *testing.T) {
 		return ta, func() { stop(); ta.Close() }
 	}
 	ta, stopWeb := web()
-	file := tinySweep(t, "web", 16, "0, 1, 2", "")
+	// Runs long enough (about half a second each on a loaded 2-core
+	// machine) that the web server stops while most of the sweep is
+	// still to come; at 16 epochs the last three runs sometimes ended
+	// between "[2/6]" and the stop.
+	const epochs = 64
+	file := tinySweep(t, "web", epochs, "0, 1, 2", "")
 	sw := startChild(t, "sweep", "sweep", "-file", file, "-store", db, "-nats", "nats://"+addr, "-local", "0", "-ack-wait", "2s", "-out", out)
 	sw.waitFor(t, "6 queued", 0, time.Minute)
 	startChild(t, "worker 1", "worker", "-nats", "nats://"+addr, "-threads", "1", "-name", "w1")
@@ -77,7 +82,7 @@ func TestSweepIntoWebStore(t *testing.T) {
 	for _, r := range runs {
 		ids[r.ID] = true
 		seeds[fmt.Sprintf("%s/%s seed %d", r.Path, r.Data, r.Seed)]++
-		if r.State != store.Done || r.Done == nil || r.Events == 0 || r.EpochsDone != 16 {
+		if r.State != store.Done || r.Done == nil || r.Events == 0 || r.EpochsDone != epochs {
 			t.Errorf("run %s: state %s, done %v, %d events, %d epochs", r.ID, r.State, r.Done, r.Events, r.EpochsDone)
 		}
 	}

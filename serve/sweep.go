@@ -11,7 +11,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -22,6 +21,7 @@ import (
 	"syscall"
 	"time"
 
+	"pada/core/rank/stat"
 	"pada/core/run"
 	"pada/serve/queue"
 	"pada/serve/store"
@@ -619,9 +619,9 @@ func (s *sweeper) report(rows map[string]*sweepRow) error {
 			seen[r.JobID] = true
 			rw.Write(append(rec, row.Worker, row.RunID, r.JobID, row.Error))
 		}
-		tm, ts := meanSD(tau)
-		rm, rs := meanSD(rho)
-		pm, ps := meanSD(top)
+		tm, ts := stat.MeanSD(tau)
+		rm, rs := stat.MeanSD(rho)
+		pm, ps := stat.MeanSD(top)
 		cw.Write([]string{strconv.Itoa(c.Index), c.Sampler, c.Space, c.Override, strconv.Itoa(len(tau)), strconv.Itoa(failed), ff(tm), ff(ts), ff(rm), ff(rs), ff(pm), ff(ps)})
 		fmt.Fprintf(&text, "%-4d %-16s %-6s %-24s %4d  %6.3f ± %-6.3f  %6.3f ± %-6.3f  %6.3f ± %-6.3f\n", c.Index, c.Sampler, c.Space, c.Override, len(tau), tm, ts, rm, rs, pm, ps)
 	}
@@ -639,23 +639,4 @@ func (s *sweeper) report(rows map[string]*sweepRow) error {
 		return fmt.Errorf("%d runs were parked (failed on every delivery):\n  %s", len(parked), strings.Join(parked, "\n  "))
 	}
 	return nil
-}
-
-// meanSD is the mean and the sample standard deviation (NaN for none;
-// sd 0 for one value).
-func meanSD(v []float64) (mean, sd float64) {
-	if len(v) == 0 {
-		return math.NaN(), math.NaN()
-	}
-	for _, x := range v {
-		mean += x
-	}
-	mean /= float64(len(v))
-	if len(v) < 2 {
-		return mean, 0
-	}
-	for _, x := range v {
-		sd += (x - mean) * (x - mean)
-	}
-	return mean, math.Sqrt(sd / float64(len(v)-1))
 }

@@ -184,7 +184,7 @@ func (c *Root) SeedTable() (head []string, rows [][]string, foot []string) {
 	}
 	foot = []string{fmt.Sprintf("mean ± sd of %d", len(rs))}
 	for _, t := range taus {
-		m, sd := meanSD(t)
+		m, sd := stat.MeanSD(t)
 		if len(t) < 2 {
 			foot = append(foot, fmt.Sprintf("%.3f", m))
 		} else {
@@ -196,7 +196,7 @@ func (c *Root) SeedTable() (head []string, rows [][]string, foot []string) {
 		for i := range taus[0] {
 			d = append(d, taus[1][i]-taus[0][i])
 		}
-		m, sd := meanSD(d)
+		m, sd := stat.MeanSD(d)
 		s := fmt.Sprintf("%+.3f", m)
 		if len(d) >= 2 {
 			s += fmt.Sprintf(" ± %.3f", sd)
@@ -239,24 +239,6 @@ func (c *Root) SeedTableHTML() string {
 	return b.String()
 }
 
-// meanSD is the mean and the sample standard deviation (0 for one value).
-func meanSD(v []float64) (m, sd float64) {
-	if len(v) == 0 {
-		return 0, 0
-	}
-	for _, x := range v {
-		m += x
-	}
-	m /= float64(len(v))
-	if len(v) < 2 {
-		return m, 0
-	}
-	for _, x := range v {
-		sd += (x - m) * (x - m)
-	}
-	return m, math.Sqrt(sd / float64(len(v)-1))
-}
-
 func diffWords(v string) string {
 	switch v {
 	case stat.Higher:
@@ -272,10 +254,9 @@ const TauMeaning = "Kendall τ compares the supernet's order of the architecture
 	"pair by pair: τ = 1 when every pair is in the same order, 0 when the supernet orders pairs no better than a coin, −1 when it reverses them. " +
 	"Brackets are 95% intervals: bootstrap resamples of the ranked architectures."
 
-// Verdict is the race's result in words: which sampler ranks better,
-// or that the difference is within the noise and what would resolve it
-// ("" until every run is done).
-func (c *Root) Verdict() string {
+// ranked is the runs once every one has finished ranking against a
+// truth table (nil before).
+func (c *Root) ranked() []*Run {
 	var done []*Run
 	for _, r := range c.Runs {
 		if r.Done != nil && r.HasTruth() {
@@ -283,6 +264,17 @@ func (c *Root) Verdict() string {
 		}
 	}
 	if len(done) == 0 || len(done) < len(c.Runs) {
+		return nil
+	}
+	return done
+}
+
+// Verdict is the race's result in words: which sampler ranks better,
+// or that the difference is within the noise and what would resolve it
+// ("" until every run is done).
+func (c *Root) Verdict() string {
+	done := c.ranked()
+	if done == nil {
 		return ""
 	}
 	var parts []string
@@ -298,13 +290,13 @@ func (c *Root) Verdict() string {
 		return out + chance(done[0])
 	}
 	// The best against the runner-up.
-	best, second := done[0], done[1]
+	best := done[0]
 	for _, r := range done[1:] {
 		if r.Done.Tau > best.Done.Tau {
 			best = r
 		}
 	}
-	second = nil
+	var second *Run
 	for _, r := range done {
 		if r != best && (second == nil || r.Done.Tau > second.Done.Tau) {
 			second = r
@@ -342,13 +334,8 @@ func chance(r *Run) string {
 // Showed is what this race showed, in plain words, for the text under
 // the ranking ("" until it is done).
 func (c *Root) Showed() string {
-	var done []*Run
-	for _, r := range c.Runs {
-		if r.Done != nil && r.HasTruth() {
-			done = append(done, r)
-		}
-	}
-	if len(done) == 0 || len(done) < len(c.Runs) {
+	done := c.ranked()
+	if done == nil {
 		return ""
 	}
 	var parts []string

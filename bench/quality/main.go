@@ -199,19 +199,8 @@ func meanSD(v []float64) string {
 	if len(v) == 0 {
 		return "-"
 	}
-	var m float64
-	for _, x := range v {
-		m += x
-	}
-	m /= float64(len(v))
-	var s float64
-	for _, x := range v {
-		s += (x - m) * (x - m)
-	}
-	if len(v) > 1 {
-		s = math.Sqrt(s / float64(len(v)-1))
-	}
-	return fmt.Sprintf("%.3f ± %.3f", m, s)
+	m, sd := stat.MeanSD(v)
+	return fmt.Sprintf("%.3f ± %.3f", m, sd)
 }
 
 func samplers(runs []*runDir) []string {

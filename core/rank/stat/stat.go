@@ -193,3 +193,22 @@ func TopOverlap(pred, truth []float64, frac float64) float64 {
 	}
 	return float64(hit) / float64(k)
 }
+
+// MeanSD is the mean and the sample standard deviation of v (n-1 in the
+// denominator): NaN for both when v is empty, sd 0 for one value.
+func MeanSD(v []float64) (mean, sd float64) {
+	if len(v) == 0 {
+		return math.NaN(), math.NaN()
+	}
+	for _, x := range v {
+		mean += x
+	}
+	mean /= float64(len(v))
+	if len(v) < 2 {
+		return mean, 0
+	}
+	for _, x := range v {
+		sd += (x - mean) * (x - mean)
+	}
+	return mean, math.Sqrt(sd / float64(len(v)-1))
+}

@@ -90,3 +90,22 @@ func TestTopOverlap(t *testing.T) {
 		t.Errorf("top 30%% = %v, want 2/3", got)
 	}
 }
+
+func TestMeanSD(t *testing.T) {
+	for _, tc := range []struct {
+		v        []float64
+		mean, sd float64
+	}{
+		{[]float64{2}, 2, 0},
+		{[]float64{1, 3}, 2, math.Sqrt2},
+		{[]float64{0.2, 0.4, 0.6, 0.8}, 0.5, math.Sqrt(0.2 / 3)},
+	} {
+		m, sd := MeanSD(tc.v)
+		if math.Abs(m-tc.mean) > 1e-12 || math.Abs(sd-tc.sd) > 1e-12 {
+			t.Errorf("MeanSD(%v) = %v, %v; want %v, %v", tc.v, m, sd, tc.mean, tc.sd)
+		}
+	}
+	if m, sd := MeanSD(nil); !math.IsNaN(m) || !math.IsNaN(sd) {
+		t.Errorf("MeanSD(nil) = %v, %v; want NaN, NaN", m, sd)
+	}
+}
