@@ -131,9 +131,13 @@ func loadTruthFrom(c run.Config, files dataFiles) (*groundtruth.Table, error) {
 	case "":
 		return nil, nil
 	case "default":
-		f, err := public.Data.Open("data/" + groundtruth.DefaultFile)
+		name, err := groundtruth.DefaultFileFor(c.Space)
 		if err != nil {
-			return nil, fmt.Errorf("eval.truth: the default ground-truth table is not built into this binary: %w", err)
+			return nil, fmt.Errorf("eval.truth: %w", err)
+		}
+		f, err := public.Data.Open("data/" + name)
+		if err != nil {
+			return nil, fmt.Errorf("eval.truth: the default ground-truth table of space %q is not built into this binary: %w", c.Space, err)
 		}
 		defer f.Close()
 		return groundtruth.Read(f)

@@ -19,6 +19,26 @@ import (
 // under public/data.
 const DefaultFile = "groundtruth-mini.csv"
 
+// defaultFiles names the table shipped under public/data for each search
+// space: what a Config's eval.truth "default" means in that space.
+var defaultFiles = map[string]string{
+	space.NB201Cell.Name():      DefaultFile,
+	space.NB201SmallCell.Name(): "groundtruth-nb201small.csv",
+}
+
+// DefaultFileFor is the name under public/data of the table shipped for
+// the named search space ("" for nb201), or an error naming the space
+// when none ships.
+func DefaultFileFor(spaceName string) (string, error) {
+	if spaceName == "" {
+		spaceName = space.NB201Cell.Name()
+	}
+	if f, ok := defaultFiles[spaceName]; ok {
+		return f, nil
+	}
+	return "", fmt.Errorf("no ground-truth table ships for search space %q", spaceName)
+}
+
 // magic opens every table in the project's format.
 const magic = "# pada ground truth v1"
 
