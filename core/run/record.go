@@ -29,6 +29,10 @@ const (
 	MaxRecordString  = 256     // any one string (labels, arch strings, class names, code version)
 	MaxRecordText    = 2048    // the longer strings: the page settings, error messages, title
 	MaxRecordList    = 1025    // any one list inside an event (class names, histogram bins, example ids)
+	// A run's example pictures (RecordRun.Examples): at most this many
+	// examples, each at most MaxRecordThumbSide pixels a side.
+	MaxRecordExamples  = 32
+	MaxRecordThumbSide = 32
 )
 
 // Record is a finished race as the page publishes and replays it: every
@@ -65,6 +69,30 @@ type RecordRun struct {
 	Events []Event `json:"events"`
 	// Ranking is every ranked architecture (empty before ranking).
 	Ranking []RankRow `json:"ranking"`
+	// Examples are thumbnails of the examples the run's data chart names
+	// (the most and least sampled after its last epoch), which the events
+	// give only as ids. Optional: a record without them (every record
+	// published before they were added) replays with ids only.
+	Examples *RecordExamples `json:"examples,omitempty"`
+}
+
+// RecordExamples are a run's example thumbnails, all of one shape.
+type RecordExamples struct {
+	C     int             `json:"c"` // channels: 1 (grayscale) or 3
+	H     int             `json:"h"` // 1 to MaxRecordThumbSide
+	W     int             `json:"w"`
+	Items []RecordExample `json:"items"` // at most MaxRecordExamples, ids distinct
+}
+
+// RecordExample is one training example's picture.
+type RecordExample struct {
+	ID int `json:"id"` // its index in the training set (as in the epoch events' top and bottom)
+	// Label is its class, an index into the started event's classes; -1
+	// when unknown.
+	Label int `json:"label"`
+	// Pixels are its C*H*W bytes, channel-major, each 0 to 255 (base64 in
+	// the JSON).
+	Pixels []byte `json:"px"`
 }
 
 // RankRow is one ranked architecture, as the run API's export writes it.
@@ -160,7 +188,11 @@ func DecodeRecord(b []byte) (Record, error) {
 func jsonError(err error) error {
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
+	var be base64.CorruptInputError
 	switch {
+	case errors.As(err, &be):
+		// The only []byte fields of a record are its examples' pixels.
+		return &RecordError{Field: "runs.examples.items.px", Offset: -1, Msg: "not base64: " + be.Error()}
 	case errors.As(err, &se):
 		return &RecordError{Offset: se.Offset, Msg: "JSON syntax error: " + se.Error()}
 	case errors.As(err, &te):
@@ -244,6 +276,11 @@ func (rr *RecordRun) validate(at string) error {
 	if !reflect.DeepEqual(rr.Events[0].Started.Config, rr.Config) {
 		return v.fail(at+".events[0].started.config", "differs from %s.config", at)
 	}
+	if rr.Examples != nil {
+		if err := v.examples(at+".examples", rr.Examples, rr.Events[0].Started); err != nil {
+			return err
+		}
+	}
 	if len(rr.Ranking) > MaxRecordRanking {
 		return v.fail(at+".ranking", "%d rows: at most %d", len(rr.Ranking), MaxRecordRanking)
 	}
@@ -321,6 +358,37 @@ func (v *validator) event(at string, e *Event, i int) error {
 		return v.fail(at, "a %q event carries exactly its own %q field", e.Type, e.Type)
 	}
 	return v.err
+}
+
+// examples checks a run's thumbnails: their count, shape, pixel count
+// and labels (the bytes are 0 to 255 by their type).
+func (v *validator) examples(at string, x *RecordExamples, st *Started) error {
+	switch {
+	case x.C != 1 && x.C != 3:
+		return v.fail(at+".c", "%d channels: want 1 or 3", x.C)
+	case x.H < 1 || x.H > MaxRecordThumbSide:
+		return v.fail(at+".h", "%d: want 1 to %d pixels", x.H, MaxRecordThumbSide)
+	case x.W < 1 || x.W > MaxRecordThumbSide:
+		return v.fail(at+".w", "%d: want 1 to %d pixels", x.W, MaxRecordThumbSide)
+	case len(x.Items) > MaxRecordExamples:
+		return v.fail(at+".items", "%d examples: at most %d", len(x.Items), MaxRecordExamples)
+	}
+	seen := make(map[int]bool, len(x.Items))
+	for i, e := range x.Items {
+		it := fmt.Sprintf("%s.items[%d]", at, i)
+		switch {
+		case e.ID < 0:
+			return v.fail(it+".id", "%d is negative", e.ID)
+		case seen[e.ID]:
+			return v.fail(it+".id", "example %d appears twice", e.ID)
+		case e.Label < -1 || e.Label >= len(st.Classes):
+			return v.fail(it+".label", "%d: want -1 or a class index below %d", e.Label, len(st.Classes))
+		case len(e.Pixels) != x.C*x.H*x.W:
+			return v.fail(it+".px", "%d bytes: want c*h*w = %d", len(e.Pixels), x.C*x.H*x.W)
+		}
+		seen[e.ID] = true
+	}
+	return nil
 }
 
 // validator keeps the first error of a run of checks.

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
@@ -80,8 +82,22 @@ func tinyRace(t testing.TB) run.Record {
 			Title: "uniform vs PA&DA", Settings: "epochs=2&runs=uniform,pa",
 			Runs: []run.RecordRun{tinyRun(t, "PA&DA"), tinyRun(t, "again")},
 		}
+		race.Runs[0].Examples = examples(3, 16, 16)
 	})
 	return clone(t, race)
+}
+
+// examples are n thumbnails of one shape, as the page records them.
+func examples(n, h, w int) *run.RecordExamples {
+	x := &run.RecordExamples{C: 1, H: h, W: w}
+	for i := range n {
+		px := make([]byte, h*w)
+		for j := range px {
+			px[j] = byte(i*37 + j)
+		}
+		x.Items = append(x.Items, run.RecordExample{ID: 10 * i, Label: -1, Pixels: px})
+	}
+	return x
 }
 
 func clone(t testing.TB, r run.Record) run.Record {
@@ -199,6 +215,22 @@ func TestRecordRefused(t *testing.T) {
 				r.Runs[0].Events = append(r.Runs[0].Events, e[1:]...)
 			}
 		}, field: "runs", direct: true},
+		{name: "examples: channels", edit: func(r *run.Record) { r.Runs[0].Examples.C = 2 }, field: "runs[0].examples.c"},
+		{name: "examples: height", edit: func(r *run.Record) { r.Runs[0].Examples = examples(1, run.MaxRecordThumbSide+1, 4) }, field: "runs[0].examples.h"},
+		{name: "examples: width", edit: func(r *run.Record) { r.Runs[0].Examples = examples(1, 4, 0) }, field: "runs[0].examples.w"},
+		{name: "examples: too many", edit: func(r *run.Record) { r.Runs[1].Examples = examples(run.MaxRecordExamples+1, 2, 2) }, field: "runs[1].examples.items"},
+		{name: "examples: pixels", edit: func(r *run.Record) { r.Runs[0].Examples.Items[2].Pixels = r.Runs[0].Examples.Items[2].Pixels[1:] }, field: "runs[0].examples.items[2].px"},
+		{name: "examples: id", edit: func(r *run.Record) { r.Runs[0].Examples.Items[1].ID = -3 }, field: "runs[0].examples.items[1].id"},
+		{name: "examples: twice", edit: func(r *run.Record) { r.Runs[0].Examples.Items[1].ID = 0 }, field: "runs[0].examples.items[1].id"},
+		{name: "examples: label", edit: func(r *run.Record) {
+			r.Runs[0].Examples.Items[0].Label = len(r.Runs[0].Events[0].Started.Classes)
+		}, field: "runs[0].examples.items[0].label"},
+		{name: "examples: not base64", raw: func(b []byte) []byte {
+			return bytes.Replace(b, []byte(`"px":"`), []byte(`"px":"<img>`), 1)
+		}, field: "runs.examples.items.px", offset: true},
+		{name: "examples: pixel out of range", raw: func(b []byte) []byte {
+			return bytes.Replace(b, []byte(`"px":"`), []byte(`"px":[256],"x":"`), 1)
+		}, field: "runs.examples.items.px", offset: true},
 		{name: "unknown field", raw: func(b []byte) []byte {
 			return bytes.Replace(b, []byte(`"space"`), []byte(`"spaec":1,"space"`), 1)
 		}, field: "spaec", offset: true},
@@ -264,6 +296,31 @@ func TestRecordVersionAndSize(t *testing.T) {
 	pad := append(ok, bytes.Repeat([]byte(" "), run.MaxRecordBytes-len(ok))...)
 	if _, err := run.ParseRecord(bytes.NewReader(pad)); err != nil {
 		t.Fatalf("a record of exactly MaxRecordBytes: %v", err)
+	}
+}
+
+// TestRecordWithoutExamples: records published before example
+// thumbnails were added (testdata, written by that code: the ui test
+// race's record, and one that the page published from a race in headless
+// Chromium, as the share API stored it) still read, validate and
+// re-encode to the same bytes.
+func TestRecordWithoutExamples(t *testing.T) {
+	for _, f := range []string{"record-v1-no-examples.json", "record-v1-page.json"} {
+		b, err := os.ReadFile(filepath.Join("testdata", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := run.DecodeRecord(b)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if len(r.Runs) != 2 || r.Runs[0].Examples != nil || r.Runs[1].Examples != nil {
+			t.Fatalf("%s: %d runs, examples %v %v", f, len(r.Runs), r.Runs[0].Examples, r.Runs[1].Examples)
+		}
+		again, _ := json.Marshal(r)
+		if !bytes.Equal(again, b) {
+			t.Errorf("%s: the old record re-encodes to other bytes", f)
+		}
 	}
 }
 
