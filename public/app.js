@@ -157,10 +157,17 @@ function postHeight() {
     window.padaWorkerModule = workerMod;
     window.padaData = {};
     files.slice(2).forEach((f, i) => { window.padaData[f.slice(5)] = bufs[i + 2]; });
-    try {
-      const r = await fetch("data/groundtruth-mini.csv");
-      if (r.ok) window.padaTruth = await r.text();
-    } catch (e) { /* no ground truth: the page ranks without tau */ }
+    // Each search space's shipped ground-truth table, by space name
+    // (groundtruth.DefaultFileFor; ui's TestAppTruthFiles holds this line
+    // to it): a race is scored against the table of its own space.
+    const truthFiles = {"nb201": "groundtruth-mini.csv", "nb201-small": "groundtruth-nb201small.csv"};
+    window.padaTruths = {};
+    await Promise.all(Object.entries(truthFiles).map(async ([sp, f]) => {
+      try {
+        const r = await fetch("data/" + f);
+        if (r.ok) window.padaTruths[sp] = await r.text();
+      } catch (e) { /* no ground truth: that space's races rank without tau */ }
+    }));
     window.padaLoadSeconds = (performance.now() - t0) / 1000;
     window.padaMounted = () => {
       document.getElementById("loading").hidden = true;

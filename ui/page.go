@@ -1,8 +1,11 @@
 package ui
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
+
+	"pada/core/space"
 )
 
 // Fields are the page's text controls: the hash key, the label, the
@@ -17,6 +20,19 @@ var Fields = []struct{ Key, Label, Mode, Help string }{
 	{"train", "Train images", "numeric", strconv.Itoa(MinTrain) + " to " + strconv.Itoa(MaxTrain) + ", 0 for all"},
 	{"archs", "Archs ranked", "numeric", "5 to " + strconv.Itoa(MaxArchs)},
 	{"evalimages", "Eval images", "numeric", strconv.Itoa(MinEvalImages) + " to " + strconv.Itoa(MaxEvalImages)},
+}
+
+// SpaceNames are the search spaces the selector offers, the default
+// first.
+func SpaceNames() []string { return space.Names() }
+
+// SpaceLabel is a search space's entry in the selector.
+func SpaceLabel(name string) string {
+	sp, err := space.Lookup(name)
+	if err != nil {
+		return name
+	}
+	return fmt.Sprintf("%s (%d nodes, %d edges)", name, sp.Nodes(), sp.NumEdges())
 }
 
 // FieldClass marks a control whose value is wrong.

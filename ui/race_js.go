@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"pada/core/run"
+	"pada/core/space"
 )
 
 // race is the browser side of a race: one Web Worker per run, booted
@@ -42,7 +43,12 @@ func (rc *race) setHash(h string) {
 // times a second while workers report, so that a flood of batches does
 // not starve the workers of the CPU.
 func (c *Root) Start() {
-	c.HaveTruth = global.Get("padaTruth").Type() == js.TypeString
+	c.Truths = map[string]bool{}
+	if ts := global.Get("padaTruths"); ts.Type() == js.TypeObject {
+		for _, name := range space.Names() {
+			c.Truths[name] = ts.Get(name).Type() == js.TypeString
+		}
+	}
 	if n := global.Get("navigator").Get("hardwareConcurrency"); n.Type() == js.TypeNumber {
 		c.Record.Cores = n.Int()
 	}
@@ -80,7 +86,7 @@ func (rc *race) start(c *Root, cfgs []run.Config) {
 	}
 	module := global.Get("padaWorkerModule")
 	dataset := global.Get("padaData")
-	truth := global.Get("padaTruth")
+	truths := global.Get("padaTruths") // app.js: each space's table by name
 	for i, cfg := range cfgs {
 		r := c.Runs[i]
 		w := global.Get("Worker").New("worker.js")
@@ -137,8 +143,14 @@ func (rc *race) start(c *Root, cfgs []run.Config) {
 		}
 		text, _ := json.Marshal(cfg)
 		start := map[string]any{"type": "start", "config": string(text), "data": files}
-		if truth.Type() == js.TypeString {
-			start["truth"] = truth
+		if truths.Type() == js.TypeObject {
+			name := cfg.Space
+			if name == "" {
+				name = run.DefaultSpace
+			}
+			if truth := truths.Get(name); truth.Type() == js.TypeString {
+				start["truth"] = truth
+			}
 		}
 		w.Call("postMessage", js.ValueOf(start), transfer)
 	}

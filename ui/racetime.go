@@ -172,7 +172,7 @@ func (c *Root) cores() int {
 // race should take and how that is computed ("" when the settings do
 // not make a race).
 func (c *Root) Estimate() string {
-	cfgs, err := c.State.Configs(c.HaveTruth)
+	cfgs, err := c.State.Configs(c.HaveTruth())
 	if err != nil || len(cfgs) == 0 {
 		return ""
 	}

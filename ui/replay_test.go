@@ -34,8 +34,9 @@ func finishedRace(t *testing.T) *Root {
 	}
 	for i, r := range c.Runs {
 		f := float64(i + 1)
-		var probs [6][5]float64
+		probs := make([][]float64, 6)
 		for e := range probs {
+			probs[e] = make([]float64, 5)
 			for o := range probs[e] {
 				probs[e][o] = 0.2
 			}
@@ -45,8 +46,8 @@ func finishedRace(t *testing.T) *Root {
 			{Type: run.TypeStarted, Time: 0.01, Started: &run.Started{Config: r.Config, Archs: 2, StepsPerEpoch: 2, TrainImages: 900,
 				Backend: "go-wasm/wasm-simd128 worker", Classes: []string{"T-shirt", "Dress"},
 				Truth: &run.TruthTable{Rows: 500, Known: 2, Doubly: 85, SeedTau: 0.71, Ceiling: 0.84}}},
-			{Type: run.TypeStep, Time: 0.5, Step: &run.Step{Step: 1, Loss: 2.3 / f, Acc: 10 * f, Ops: [6]int{0, 1, 2, 3, 4, 3}, Arch: archA}},
-			{Type: run.TypeStep, Time: 0.9, Step: &run.Step{Step: 2, Epoch: 1, Loss: 2.1 / f, Acc: 14 * f, Ops: [6]int{3, 0, 1, 3, 0, 4}, Arch: archB}},
+			{Type: run.TypeStep, Time: 0.5, Step: &run.Step{Step: 1, Loss: 2.3 / f, Acc: 10 * f, Ops: []int{0, 1, 2, 3, 4, 3}, Arch: archA}},
+			{Type: run.TypeStep, Time: 0.9, Step: &run.Step{Step: 2, Epoch: 1, Loss: 2.1 / f, Acc: 14 * f, Ops: []int{3, 0, 1, 3, 0, 4}, Arch: archB}},
 			{Type: run.TypeEpoch, Time: 1, Epoch: &run.Epoch{Epoch: 0, TrainLoss: 2 / f, ValAcc: 20 * f, GV: 1e-3, GVPerParam: 1e-8, Drift: 2e-3, DriftPerParam: 3e-8,
 				PathProbs: probs, GVFixed: &run.GVFixed{Draws: 8, Weighted: 3e-6, Unweighted: 1e-6 * f, Uniform: 2e-6},
 				Data: &sampler.Summary{Edges: []float64{0.5, 1, 2}, Counts: []int{3, 5}, Top: []int{1, 4}, Bottom: []int{2}}}},

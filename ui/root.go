@@ -10,7 +10,6 @@ import (
 	"github.com/vugu/vugu"
 
 	"pada/core/run"
-	"pada/core/space"
 )
 
 // Root is the page's component: the State, the runs of the current race
@@ -22,9 +21,10 @@ type Root struct {
 	Paused bool
 	Note   string // a line under the buttons (e.g. why a race did not start)
 
-	// HaveTruth says whether the page loaded the default ground-truth
-	// table (then Kendall tau is computed against it).
-	HaveTruth bool
+	// Truths are the search spaces whose shipped ground-truth table the
+	// page loaded (groundtruth.DefaultFileFor names each): a race in one
+	// of them is scored against its table with Kendall tau.
+	Truths map[string]bool
 
 	// Native is what the page knows of the native server (`go run
 	// ./serve` behind the page): whether it answered /api/health and what
@@ -66,6 +66,10 @@ func NewRoot(env vugu.EventEnv, hash string) *Root {
 	s, errs := ParseHash(hash)
 	return &Root{State: s, Errs: errs, env: env}
 }
+
+// HaveTruth says whether the page has the ground-truth table of the
+// chosen search space to send with a race.
+func (c *Root) HaveTruth() bool { return c.Truths[c.State.SpaceName()] }
 
 // Err is the message next to a control ("" when its value is fine).
 func (c *Root) Err(key string) string { return c.Errs[key] }
@@ -188,7 +192,7 @@ func (c *Root) race1() {
 		}
 		return
 	}
-	cfgs, err := c.State.Configs(c.HaveTruth)
+	cfgs, err := c.State.Configs(c.HaveTruth())
 	if err != nil {
 		c.Errs["config"] = err.Error()
 		c.Note = "The settings do not make a valid run."
@@ -448,7 +452,7 @@ func (c *Root) RankChart() string {
 		ranked = ranked || len(r.Ranked) > 0
 	}
 	if !ranked {
-		truth = c.HaveTruth // nothing ranked yet: say what will be compared
+		truth = c.HaveTruth() // nothing ranked yet: say what will be compared
 	}
 	if !truth {
 		title = "Ranking: supernet accuracy (no ground truth)"
@@ -472,53 +476,48 @@ func (c *Root) RankChart() string {
 	return figure(Scatter(title, c.Runs, base), Table("Architectures ranked", []string{"run", "architecture", "supernet acc (%)", "ground truth (%)"}, rows), c.ShowTables)
 }
 
-// PathChart is a run's path distribution over the 5 ops per edge.
+// PathChart is a run's path distribution over the ops, per edge of its
+// space.
 func (r *Run) PathChart(tables bool) string {
-	p := [space.NumEdges][space.NumOps]float64{}
-	for e := range p {
-		for o := range p[e] {
-			p[e][o] = 1.0 / space.NumOps
-		}
-	}
+	sp := r.Space()
+	p := uniformRows(sp)
 	ep := "start"
 	if n := len(r.Epochs); n > 0 {
-		p = r.Epochs[n-1].PathProbs
+		p = probRows(sp, r.Epochs[n-1].PathProbs)
 		ep = fmt.Sprintf("after epoch %d", r.Epochs[n-1].Epoch+1)
 	}
 	var rows [][]string
 	for e := range p {
-		row := []string{edgeName(e)}
+		row := []string{edgeName(sp, e)}
 		for o := range p[e] {
 			row = append(row, fmt.Sprintf("%.1f%%", 100*p[e][o]))
 		}
 		rows = append(rows, row)
 	}
-	head := append([]string{"edge"}, OpShort[:]...)
-	return figure(PathBars("Path distribution per edge ("+ep+")", p), Table("Probability of each op per edge", head, rows), tables)
+	head := append([]string{"edge"}, opLabels(sp)...)
+	return figure(PathBars("Path distribution per edge ("+ep+")", sp, p), Table("Probability of each op per edge", head, rows), tables)
 }
 
 // PathHistoryChart is how a run's path distribution moved over the
 // epochs.
 func (r *Run) PathHistoryChart(tables bool) string {
-	var probs [][space.NumEdges][space.NumOps]float64
-	rows := [][]string{{"0 (start)"}}
-	for range space.NumOps {
-		rows[0] = append(rows[0], fmt.Sprintf("%.1f%%", 100.0/space.NumOps))
+	sp := r.Space()
+	var probs [][][]float64
+	row := []string{"0 (start)"}
+	for _, m := range meanOverEdges(sp, uniformRows(sp)) {
+		row = append(row, fmt.Sprintf("%.1f%%", 100*m))
 	}
+	rows := [][]string{row}
 	for _, e := range r.Epochs {
 		probs = append(probs, e.PathProbs)
 		row := []string{fmt.Sprint(e.Epoch + 1)}
-		for o := range space.NumOps {
-			var m float64
-			for k := range space.NumEdges {
-				m += e.PathProbs[k][o] / space.NumEdges
-			}
+		for _, m := range meanOverEdges(sp, e.PathProbs) {
 			row = append(row, fmt.Sprintf("%.1f%%", 100*m))
 		}
 		rows = append(rows, row)
 	}
-	head := append([]string{"epoch"}, OpShort[:]...)
-	return figure(PathHistory("Path distribution over epochs", probs), Table("Probability of each op (mean over edges) after each epoch", head, rows), tables)
+	head := append([]string{"epoch"}, opLabels(sp)...)
+	return figure(PathHistory("Path distribution over epochs", sp, probs), Table("Probability of each op (mean over edges) after each epoch", head, rows), tables)
 }
 
 // LegendTau is a run's Kendall tau for a chart legend.
@@ -571,18 +570,19 @@ func baselineName(n string) string {
 	return n
 }
 
-// CellChart is the cell with the last sampled path.
+// CellChart is the cell of the run's space with the last sampled path.
 func (r *Run) CellChart() string {
-	var ops [space.NumEdges]int
+	sp := r.Space()
+	ops := make([]int, sp.NumEdges()) // all "none" until a step arrives
 	arch := "none yet"
 	if r.Step != nil {
-		ops = r.Step.Ops
+		copy(ops, r.Step.Ops)
 		arch = r.Step.Arch
 	}
-	svg := CellDAG("Cell: the path just trained", ops)
+	svg := CellDAG("Cell: the path just trained", sp, ops)
 	var rows [][]string
 	for e, o := range ops {
-		rows = append(rows, []string{edgeName(e), OpShort[o]})
+		rows = append(rows, []string{edgeName(sp, e), opShort(sp, o)})
 	}
 	return `<figure>` + svg + `<figcaption class="arch">` + esc(arch) + `</figcaption>` +
 		`<div class="sr-only">` + Table("Op on each edge of the path just trained", []string{"edge", "op"}, rows) + `</div></figure>`

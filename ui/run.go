@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 
 	"pada/core/run"
+	"pada/core/space"
 	"pada/wasm/msg"
 )
 
@@ -70,6 +71,21 @@ var Colors = []string{"#0072B2", "#D55E00", "#009E73", "#CC79A7"}
 // NewRun is a run about to start.
 func NewRun(sampler string, i int) *Run {
 	return &Run{Sampler: sampler, Color: Colors[i%len(Colors)], Status: StatusLoading}
+}
+
+// Space is the search space the run trains over: the one named in its
+// started event's config (what the worker or server actually ran), the
+// page's request before that arrives, nb201 where neither names a known
+// one (a run from before spaces were named).
+func (r *Run) Space() *space.Space {
+	c := r.Config
+	if r.Started != nil {
+		c = r.Started.Config
+	}
+	if sp, err := c.SearchSpace(); err == nil {
+		return sp
+	}
+	return space.NB201Cell
 }
 
 // Label is the run's display name.

@@ -126,7 +126,7 @@ func TestTimeProgressAndEstimate(t *testing.T) {
 	if want := StartSeconds + 2*(tr+rk)/200; RaceSeconds(cfgs, 200, 1) != want {
 		t.Errorf("2 runs on 1 core: %v, want %v", RaceSeconds(cfgs, 200, 1), want)
 	}
-	root := &Root{State: Default(), HaveTruth: true}
+	root := &Root{State: Default(), Truths: map[string]bool{"nb201": true}}
 	if e := root.Estimate(); !strings.HasPrefix(e, "about ") || !strings.Contains(e, "images/s per worker") {
 		t.Errorf("estimate %q", e)
 	}

@@ -20,6 +20,7 @@ import (
 	"strings"
 
 	"pada/core/run"
+	"pada/core/space"
 )
 
 // Samplers are the sampler choices a race can use, by name.
@@ -63,7 +64,11 @@ const (
 // State is everything the controls set. It round-trips through the URL
 // hash, so a link reproduces a race, seed included.
 type State struct {
-	Runs       []string // sampler names, one worker each
+	Runs []string // sampler names, one worker each
+	// Space is the search space the supernets train over, one of
+	// space.Names(); links written before spaces were named have none
+	// and mean run.DefaultSpace (nb201), which Default holds.
+	Space      string
 	Epochs     int
 	Batch      int
 	LR         float64
@@ -104,7 +109,7 @@ var Views = []string{"loss", "acc", "gv", "drift", "val", "rank", "cell", "paths
 func Default() State {
 	p, _ := run.Preset("race")
 	return State{
-		Runs: []string{"uniform", "pada"}, Epochs: p.Epochs, Batch: p.Shape.Batch, LR: p.LR, Seed: p.Seed,
+		Runs: []string{"uniform", "pada"}, Space: p.Space, Epochs: p.Epochs, Batch: p.Shape.Batch, LR: p.LR, Seed: p.Seed,
 		Channels: p.Shape.C, Cells: p.Shape.N, Train: p.Data.Train, Archs: len(p.Eval.List), EvalImages: p.Eval.Images,
 		Backend: "tab",
 	}
@@ -214,6 +219,7 @@ var props = []prop{
 		return nil
 	}},
 	listProp("runs", "runs", samplerNames, 1, MaxRuns, func(s *State) *[]string { return &s.Runs }),
+	oneOfProp("space", "Search space", space.Names(), func(s *State) *string { return &s.Space }),
 	intProp("epochs", "Epochs", 1, MaxEpochs, func(s *State) *int { return &s.Epochs }),
 	intProp("batch", "Batch", MinBatch, MaxBatch, func(s *State) *int { return &s.Batch }),
 	{"lr", func(s *State) string { return strconv.FormatFloat(s.LR, 'g', -1, 64) }, func(s *State, v string) error {
@@ -345,10 +351,21 @@ func (s *State) Set(key, val string) error {
 // Shows reports whether chart view is shown.
 func (s State) Shows(view string) bool { return len(s.Views) == 0 || slices.Contains(s.Views, view) }
 
+// SpaceName is the search space the settings name (a zero State's ""
+// is run.DefaultSpace).
+func (s State) SpaceName() string {
+	if s.Space == "" {
+		return run.DefaultSpace
+	}
+	return s.Space
+}
+
 // base is the Config the settings describe, before a pasted config and
 // the sampler.
 func (s State) base(truth bool) run.Config {
 	base, _ := run.Preset("race")
+	presetArchs := len(base.Eval.List)
+	base.Space = s.SpaceName()
 	base.Epochs = s.Epochs
 	base.Shape.Batch = s.Batch
 	base.LR = s.LR
@@ -358,8 +375,11 @@ func (s State) base(truth bool) run.Config {
 	base.Data.Train = s.Train
 	// The preset's stratified list when the count is the preset's;
 	// another count draws a seeded sample of the table's classes.
-	if s.Archs != len(base.Eval.List) {
+	if s.Archs != presetArchs {
 		base.Eval.Archs, base.Eval.List = "sample:"+strconv.Itoa(s.Archs), nil
+	}
+	if base.Space != run.DefaultSpace {
+		s.rankSpace(&base.Eval, presetArchs)
 	}
 	base.Eval.Images = s.EvalImages
 	base.Eval.Truth = ""
@@ -377,6 +397,53 @@ func (s State) base(truth bool) run.Config {
 	steps := max(1, int(float64(n)*(1-base.Data.ValFrac))/s.Batch) * s.Epochs
 	base.Events.StepEvery = max(1, steps/150)
 	return base
+}
+
+// rankSpace is which architectures a race outside nb201 ranks. The
+// preset's stratified list is of nb201; a smaller space has few enough
+// isomorphism classes (nb201-small: 60) that the race ranks every one,
+// so its tau is over the whole space. It does so while the count is the
+// preset's (Archs untouched) or reaches the space's classes; a smaller
+// count draws that many with the seed, as in nb201. The classes go as
+// an explicit list, not "unique", so that the time estimate (Work) and
+// the config a link reproduces count exactly what is ranked.
+func (s State) rankSpace(e *run.Eval, presetArchs int) {
+	sp, err := space.Lookup(s.SpaceName())
+	if err != nil {
+		return // the config's own validation names the space
+	}
+	classes := sp.Unique()
+	if s.Archs != presetArchs && s.Archs < len(classes) {
+		e.Archs, e.List = "sample:"+strconv.Itoa(s.Archs), nil
+		return
+	}
+	e.Archs, e.List = "list", make([]string, len(classes))
+	for i, a := range classes {
+		e.List[i] = sp.Format(a)
+	}
+}
+
+// SpaceNote says what the chosen search space is and how many of its
+// architectures the race ranks, next to the space selector.
+func (s State) SpaceNote() string {
+	sp, err := space.Lookup(s.SpaceName())
+	if err != nil {
+		return ""
+	}
+	n := fmt.Sprintf("%d nodes, %d edges, %d ops: %d architectures", sp.Nodes(), sp.NumEdges(), sp.NumOps(), sp.NumArchs())
+	if sp.Name() == run.DefaultSpace {
+		// Not its classes: finding nb201's 6,466 would cost the page a
+		// pass over 15,625 architectures for a label.
+		return n
+	}
+	n += fmt.Sprintf(" in %d isomorphism classes", len(sp.Unique()))
+	var e run.Eval
+	p, _ := run.Preset("race")
+	s.rankSpace(&e, len(p.Eval.List))
+	if e.Archs == "list" {
+		return n + "; the race ranks every class"
+	}
+	return n + "; the race ranks " + strconv.Itoa(s.Archs) + " of the classes"
 }
 
 // mergeConfig lays a pasted Config JSON over base: the fields it names
@@ -398,6 +465,16 @@ func mergeConfig(base run.Config, text string) (run.Config, error) {
 			return c, errors.New("config: the box holds no JSON object")
 		case err == io.ErrUnexpectedEOF:
 			return c, fmt.Errorf("config: the JSON ends early at byte %d (a closing } or a value is missing)", len(text))
+		}
+		var fe *run.FieldError
+		if errors.As(err, &fe) {
+			if fe.Field == "space" && base.Space != run.DefaultSpace {
+				// The space came from the selector, not the paste: a
+				// version 1 config means nb201 and cannot say otherwise.
+				return c, fmt.Errorf("config: a version 1 config is always %s, but the search space chosen is %s: choose %s, or paste it as version %d",
+					run.DefaultSpace, base.Space, run.DefaultSpace, run.Version)
+			}
+			return c, fe // it names the field and says "config:" itself
 		}
 		return c, fmt.Errorf("config: %w", err)
 	}

@@ -252,75 +252,187 @@ func Table(caption string, head []string, rows [][]string) string {
 // OpColors colour the five ops in every chart.
 var OpColors = [space.NumOps]string{"#bbbbbb", "#56B4E9", "#E69F00", "#D55E00", "#009E73"}
 
-// OpShort are short op names for labels.
+// OpShort are short op names for labels, by NB201 op index.
 var OpShort = [space.NumOps]string{"none", "skip", "conv1x1", "conv3x3", "avgpool"}
 
-// PathBars draws the path distribution as one stacked bar per edge
-// (all six are the same in the reference mode, which shares one
-// distribution across edges).
-func PathBars(title string, p [space.NumEdges][space.NumOps]float64) string {
-	const W, H, l, t, rowH = 520, 250, 86, 34, 26
+// opShort is op o's label in space sp: NB201's ops (which every
+// registered space uses) by their short names, any other op by its own.
+func opShort(sp *space.Space, o int) string {
+	if o < 0 || o >= sp.NumOps() {
+		return "?"
+	}
+	name := sp.Op(space.Op(o)).Name
+	if o < len(OpShort) && name == space.NB201Cell.OpName(space.Op(o)) {
+		return OpShort[o]
+	}
+	return name
+}
+
+// opColor is op o's colour; an index outside the palette wraps.
+func opColor(o int) string { return OpColors[max(o, 0)%len(OpColors)] }
+
+// opLabels are the short labels of sp's ops, in index order.
+func opLabels(sp *space.Space) []string {
+	out := make([]string, sp.NumOps())
+	for o := range out {
+		out[o] = opShort(sp, o)
+	}
+	return out
+}
+
+// probRows is an event's path distribution as edges x ops of sp: rows or
+// entries the event lacks are 0, and a value outside [0, 1] (NaN
+// included) is clamped, so a short or malformed event draws what it
+// says and never breaks a chart.
+func probRows(sp *space.Space, p [][]float64) [][]float64 {
+	out := make([][]float64, sp.NumEdges())
+	for e := range out {
+		out[e] = make([]float64, sp.NumOps())
+		if e >= len(p) {
+			continue
+		}
+		for o := range out[e] {
+			if o < len(p[e]) && p[e][o] > 0 {
+				out[e][o] = min(p[e][o], 1)
+			}
+		}
+	}
+	return out
+}
+
+// uniformRows is the distribution every run starts from.
+func uniformRows(sp *space.Space) [][]float64 {
+	out := make([][]float64, sp.NumEdges())
+	for e := range out {
+		out[e] = make([]float64, sp.NumOps())
+		for o := range out[e] {
+			out[e][o] = 1 / float64(sp.NumOps())
+		}
+	}
+	return out
+}
+
+// PathBars draws the path distribution as one stacked bar per edge of
+// space sp (all edges are the same in the reference mode, which shares
+// one distribution across edges); p is edges x ops (probRows).
+func PathBars(title string, sp *space.Space, p [][]float64) string {
+	p = probRows(sp, p)
+	const W, l, t, rowH = 520, 86, 34, 26
+	H := t + sp.NumEdges()*rowH + 60
 	pw := float64(W - l - 20)
 	var sb strings.Builder
 	fmt.Fprintf(&sb, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" class="chart" fill="currentColor" role="img" aria-label="%s">`, W, H, esc(title))
 	fmt.Fprintf(&sb, `<text x="%d" y="20" font-size="17" font-weight="600" %s>%s</text>`, l, font, esc(title))
-	for e := range space.NumEdges {
+	for e := range p {
 		y := t + e*rowH
-		fmt.Fprintf(&sb, `<text x="%d" y="%d" text-anchor="end" font-size="14" %s>edge %s</text>`, l-6, y+17, font, edgeName(e))
+		fmt.Fprintf(&sb, `<text x="%d" y="%d" text-anchor="end" font-size="14" %s>edge %s</text>`, l-6, y+17, font, edgeName(sp, e))
 		x := float64(l)
-		for op := range space.NumOps {
-			w := p[e][op] * pw
-			fmt.Fprintf(&sb, `<rect x="%.1f" y="%d" width="%.1f" height="%d" fill="%s"><title>%s %.1f%%</title></rect>`, x, y+2, w, rowH-4, OpColors[op], OpShort[op], 100*p[e][op])
+		for op, v := range p[e] {
+			w := v * pw
+			fmt.Fprintf(&sb, `<rect x="%.1f" y="%d" width="%.1f" height="%d" fill="%s"><title>%s %.1f%%</title></rect>`, x, y+2, w, rowH-4, opColor(op), esc(opShort(sp, op)), 100*v)
 			if w > 40 {
-				fmt.Fprintf(&sb, `<text x="%.1f" y="%d" text-anchor="middle" font-size="14" fill="#111" %s>%.0f%%</text>`, x+w/2, y+17, font, 100*p[e][op])
+				fmt.Fprintf(&sb, `<text x="%.1f" y="%d" text-anchor="middle" font-size="14" fill="#111" %s>%.0f%%</text>`, x+w/2, y+17, font, 100*v)
 			}
 			x += w
 		}
 	}
-	// Legend.
-	x := l
-	for op := range space.NumOps {
-		fmt.Fprintf(&sb, `<rect x="%d" y="%d" width="12" height="12" fill="%s"/><text x="%d" y="%d" font-size="14" %s>%s</text>`, x, H-22, OpColors[op], x+16, H-12, font, OpShort[op])
-		x += 24 + 8*len(OpShort[op])
-	}
+	legend(&sb, sp, l, H-22, 24)
 	sb.WriteString(`</svg>`)
 	return sb.String()
 }
 
-// CellDAG draws the NB201 cell: 4 nodes on a line, the input on the left
-// and the output on the right, and 6 edges as arrows labelled with the op
-// of the sampled path and coloured by it ("none" edges are dashed). Edges
-// between neighbours are straight; 0→2 and 0→3 arc above, 1→3 below, so
-// no two edges cross (the complete graph on 4 nodes is planar).
-func CellDAG(title string, ops [space.NumEdges]int) string {
-	const W, H, y0, r = 520, 255, 170.0, 17.0
-	xs := [4]float64{95, 205, 320, 430}
-	from := [space.NumEdges]int{0, 0, 1, 0, 1, 2}
-	to := [space.NumEdges]int{1, 2, 2, 3, 3, 3}
-	// height of each edge's arc above the line (negative: below)
-	arc := [space.NumEdges]float64{0, 60, 0, 118, -55, 0}
+// legend writes one swatch per op of sp on a row at y, from x.
+func legend(sb *strings.Builder, sp *space.Space, x, y, gap int) {
+	for op, name := range opLabels(sp) {
+		fmt.Fprintf(sb, `<rect x="%d" y="%d" width="12" height="12" fill="%s"/><text x="%d" y="%d" font-size="14" %s>%s</text>`, x, y, opColor(op), x+16, y+10, font, esc(name))
+		x += gap + 8*len(name)
+	}
+}
+
+// cellLayout places a space's cell for drawing: nodes on a line, input
+// left, and each edge's arc height (0: straight, between neighbours;
+// positive above the line, negative below). Edges that skip nodes arc,
+// higher the more they skip, so nested arcs on one side never meet; two
+// that interleave (a < c < b < d) would cross on the same side, so they
+// go on opposite sides, chosen greedily in edge order. That draws every
+// registered space without crossings (NB201's cell, K4, is planar: 0→2
+// and 0→3 above, 1→3 below); a space whose interleavings form an odd
+// cycle would need a third side, and then two arcs may cross.
+func cellLayout(sp *space.Space) (arc []float64) {
+	edges := sp.Edges()
+	arc = make([]float64, len(edges))
+	interleave := func(a, b space.Edge) bool {
+		return a.From < b.From && b.From < a.To && a.To < b.To || b.From < a.From && a.From < b.To && b.To < a.To
+	}
+	for i, e := range edges {
+		span := e.To - e.From
+		if span < 2 {
+			continue
+		}
+		above := true
+		for j := range i {
+			if arc[j] > 0 && interleave(edges[j], e) {
+				above = false
+			}
+		}
+		// The heights NB201's drawing has always had: 60 and 118 above,
+		// 55 below for a span of 2.
+		if above {
+			arc[i] = 60 + 58*float64(span-2)
+		} else {
+			arc[i] = -(55 + 58*float64(span-2))
+		}
+	}
+	return arc
+}
+
+// CellDAG draws the cell of space sp: its nodes on a line, the input on
+// the left and the output on the right, and its edges as arrows labelled
+// with the op of the sampled path and coloured by it ("none" edges are
+// dashed); cellLayout keeps them from crossing. ops has one entry per
+// edge; a missing or unknown one draws as "none".
+func CellDAG(title string, sp *space.Space, ops []int) string {
+	const W, r = 520, 17.0
+	edges := sp.Edges()
+	arc := cellLayout(sp)
+	var up, down float64
+	for _, a := range arc {
+		up, down = max(up, a), max(down, -a)
+	}
+	// Room for the title and the highest label above, the lowest below.
+	y0 := 44 + up + 8
+	H := y0 + r + 20
+	if down > 0 {
+		H = y0 + down + 30
+	}
+	nodes := sp.Nodes()
+	xs := make([]float64, nodes)
+	gap := math.Min(150, 335/float64(max(nodes-1, 1)))
+	for i := range xs {
+		xs[i] = W/2 + 2.5 + (float64(i)-float64(nodes-1)/2)*gap
+	}
 	var sb strings.Builder
-	fmt.Fprintf(&sb, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" class="chart" fill="currentColor" role="img" aria-label="%s">`, W, H, esc(title))
+	fmt.Fprintf(&sb, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %.0f" class="chart" fill="currentColor" role="img" aria-label="%s">`, W, H, esc(title))
 	fmt.Fprintf(&sb, `<text x="10" y="20" font-size="17" font-weight="600" %s>%s</text>`, font, esc(title))
-	for e := range space.NumEdges {
-		ax, bx := xs[from[e]], xs[to[e]]
+	for e, ed := range edges {
+		ax, bx := xs[ed.From], xs[ed.To]
 		// A quadratic curve peaks at half its control point's offset.
 		cx, cy := (ax+bx)/2, y0-2*arc[e]
-		op := ops[e]
-		if op < 0 || op >= space.NumOps {
-			op = 0
+		op := 0
+		if e < len(ops) && ops[e] >= 0 && ops[e] < sp.NumOps() {
+			op = ops[e]
 		}
 		// Start and end on the node circles, so the arrowhead shows.
 		sx, sy := toward(ax, y0, cx, cy, r)
 		ex, ey := toward(bx, y0, cx, cy, r+1)
 		dash := ""
 		width := 3.5
-		if op == 0 {
+		if sp.Op(space.Op(op)).Kind == space.Zero {
 			dash = ` stroke-dasharray="6 5"`
 			width = 2
 		}
 		fmt.Fprintf(&sb, `<path d="M%.1f,%.1f Q%.1f,%.1f %.1f,%.1f" fill="none" stroke="%s" stroke-width="%.1f"%s/>`,
-			sx, sy, cx, cy, ex, ey, OpColors[op], width, dash)
+			sx, sy, cx, cy, ex, ey, opColor(op), width, dash)
 		// Arrowhead at the end, along the curve's final direction.
 		ux, uy := ex-cx, ey-cy
 		if arc[e] == 0 {
@@ -329,19 +441,19 @@ func CellDAG(title string, ops [space.NumEdges]int) string {
 		n := math.Hypot(ux, uy)
 		ux, uy = ux/n, uy/n
 		fmt.Fprintf(&sb, `<polygon points="%.1f,%.1f %.1f,%.1f %.1f,%.1f" fill="%s"/>`, ex, ey,
-			ex-12*ux-6*uy, ey-12*uy+6*ux, ex-12*ux+6*uy, ey-12*uy-6*ux, OpColors[op])
+			ex-12*ux-6*uy, ey-12*uy+6*ux, ex-12*ux+6*uy, ey-12*uy-6*ux, opColor(op))
 		lx, ly := (ax+bx)/2, y0-arc[e]-8
 		if arc[e] < 0 {
 			ly = y0 - arc[e] + 18
 		}
 		fmt.Fprintf(&sb, `<text x="%.0f" y="%.0f" text-anchor="middle" font-size="14" font-weight="600" fill="%s" stroke="#fff" stroke-width="4" paint-order="stroke" class="halo" %s>%s</text>`,
-			lx, ly, darker(OpColors[op]), font, OpShort[op])
+			lx, ly, darker(opColor(op)), font, esc(opShort(sp, op)))
 	}
 	for i, x := range xs {
 		fmt.Fprintf(&sb, `<circle cx="%.0f" cy="%.0f" r="%.0f" fill="#fff" class="bg" stroke="currentColor" stroke-width="2"/><text x="%.0f" y="%.0f" text-anchor="middle" font-size="15" %s>%d</text>`, x, y0, r, x, y0+5, font, i)
 	}
 	fmt.Fprintf(&sb, `<text x="%.0f" y="%.0f" text-anchor="end" font-size="14" fill-opacity="0.8" %s>input</text>`, xs[0]-r-6, y0+5, font)
-	fmt.Fprintf(&sb, `<text x="%.0f" y="%.0f" font-size="14" fill-opacity="0.8" %s>output</text>`, xs[3]+r+6, y0+5, font)
+	fmt.Fprintf(&sb, `<text x="%.0f" y="%.0f" font-size="14" fill-opacity="0.8" %s>output</text>`, xs[nodes-1]+r+6, y0+5, font)
 	sb.WriteString(`</svg>`)
 	return sb.String()
 }
@@ -364,30 +476,32 @@ func darker(c string) string {
 	return c
 }
 
+// meanOverEdges is each op's probability averaged over the edges of a
+// distribution of sp (probRows).
+func meanOverEdges(sp *space.Space, p [][]float64) []float64 {
+	m := make([]float64, sp.NumOps())
+	for _, row := range probRows(sp, p) {
+		for o, v := range row {
+			m[o] += v / float64(sp.NumEdges())
+		}
+	}
+	return m
+}
+
 // PathHistory draws how the path distribution changed over the epochs:
-// each op's probability, averaged over the six edges, stacked to 100%,
-// from the uniform start (epoch 0) to the last finished epoch.
-func PathHistory(title string, probs [][space.NumEdges][space.NumOps]float64) string {
+// each op's probability, averaged over the edges of space sp, stacked to
+// 100%, from the uniform start (epoch 0) to the last finished epoch.
+func PathHistory(title string, sp *space.Space, probs [][][]float64) string {
 	const W, H, l, r, t, b = 520, 260, 56, 16, 34, 62
 	pw, ph := float64(W-l-r), float64(H-t-b)
 	var sb strings.Builder
 	fmt.Fprintf(&sb, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" class="chart" fill="currentColor" role="img" aria-label="%s">`, W, H, esc(title))
 	fmt.Fprintf(&sb, `<text x="%d" y="20" font-size="17" font-weight="600" %s>%s</text>`, l, font, esc(title))
 	// Mean over edges per epoch, the start (uniform) first.
-	var mean [][space.NumOps]float64
-	var u [space.NumOps]float64
-	for o := range u {
-		u[o] = 1.0 / space.NumOps
-	}
-	mean = append(mean, u)
+	u := meanOverEdges(sp, uniformRows(sp))
+	mean := [][]float64{u}
 	for _, p := range probs {
-		var m [space.NumOps]float64
-		for e := range p {
-			for o := range p[e] {
-				m[o] += p[e][o] / space.NumEdges
-			}
-		}
-		mean = append(mean, m)
+		mean = append(mean, meanOverEdges(sp, p))
 	}
 	n := len(mean) - 1
 	xmax := float64(max(n, 1))
@@ -398,14 +512,14 @@ func PathHistory(title string, probs [][space.NumEdges][space.NumOps]float64) st
 		mean = append(mean, u)
 	}
 	cum := make([]float64, len(mean))
-	for op := range space.NumOps {
+	for op := range sp.NumOps() {
 		var top, bottom []string
 		for i, m := range mean {
 			top = append(top, fmt.Sprintf("%.1f,%.1f", px(i), py(cum[i]+m[op])))
 			bottom = append(bottom, fmt.Sprintf("%.1f,%.1f", px(i), py(cum[i])))
 		}
 		slices.Reverse(bottom)
-		fmt.Fprintf(&sb, `<polygon points="%s %s" fill="%s"><title>%s</title></polygon>`, strings.Join(top, " "), strings.Join(bottom, " "), OpColors[op], OpShort[op])
+		fmt.Fprintf(&sb, `<polygon points="%s %s" fill="%s"><title>%s</title></polygon>`, strings.Join(top, " "), strings.Join(bottom, " "), opColor(op), esc(opShort(sp, op)))
 		for i, m := range mean {
 			cum[i] += m[op]
 		}
@@ -423,11 +537,7 @@ func PathHistory(title string, probs [][space.NumEdges][space.NumOps]float64) st
 		fmt.Fprintf(&sb, `<text x="%.1f" y="%.0f" text-anchor="middle" font-size="14" %s>%.0f</text>`, px(int(v)), float64(t)+ph+18, font, v)
 	}
 	fmt.Fprintf(&sb, `<text x="%.0f" y="%.0f" text-anchor="middle" font-size="14" fill-opacity="0.8" %s>epoch (0 = start, uniform)</text>`, float64(l)+pw/2, float64(t)+ph+36, font)
-	x := l
-	for op := range space.NumOps {
-		fmt.Fprintf(&sb, `<rect x="%d" y="%d" width="12" height="12" fill="%s"/><text x="%d" y="%d" font-size="14" %s>%s</text>`, x, H-14, OpColors[op], x+16, H-3, font, OpShort[op])
-		x += 26 + 8*len(OpShort[op])
-	}
+	legend(&sb, sp, l, H-13, 26)
 	sb.WriteString(`</svg>`)
 	return sb.String()
 }
@@ -613,7 +723,11 @@ func Thumbnail(px []byte, c, h, w int) string {
 	return "data:image/bmp;base64," + base64.StdEncoding.EncodeToString(b)
 }
 
-// edgeName is an edge as "i←j".
-func edgeName(e int) string {
-	return fmt.Sprintf("%d←%d", space.Edges[e].To, space.Edges[e].From)
+// edgeName is edge e of sp as "i←j" (target ← source).
+func edgeName(sp *space.Space, e int) string {
+	if e < 0 || e >= sp.NumEdges() {
+		return "?"
+	}
+	ed := sp.Edge(e)
+	return fmt.Sprintf("%d←%d", ed.To, ed.From)
 }

@@ -21,12 +21,12 @@ func TestHashRoundTrip(t *testing.T) {
 	if h := s.Hash(); h != "" {
 		t.Errorf("default state hash %q, want empty", h)
 	}
-	s.Runs = []string{"uniform", "pada", "fairnas"}
+	s.Runs, s.Space = []string{"uniform", "pada", "fairnas"}, "nb201-small"
 	s.Epochs, s.Batch, s.LR, s.Seed = 3, 32, 0.1, 42
 	s.Channels, s.Cells, s.Train, s.Archs, s.EvalImages = 4, 2, 1000, 20, 200
 	s.PerEdge, s.Embed, s.Unbiased, s.Auto, s.Big = true, true, true, true, true
 	s.Backend, s.Theme, s.Views = "native", "dark", []string{"loss", "rank"}
-	s.Config = `{"version":1,"epochs":3}`
+	s.Config = `{"version":2,"epochs":3}`
 	s.Share = "AAAAAAAAAAAAAAAAAAAAAA"
 	got, errs := ParseHash("#" + s.Hash())
 	if len(errs) > 0 {
@@ -165,7 +165,7 @@ func wellFormed(t *testing.T, name, s string) {
 func TestChartsWellFormed(t *testing.T) {
 	r := NewRun("pada", 1)
 	r.Apply(msg.Batch{Events: []run.Event{
-		{Type: run.TypeStep, Step: &run.Step{Step: 1, Loss: 2.3, Acc: 10, Ops: [6]int{0, 1, 2, 3, 4, 3}, Arch: "x"}},
+		{Type: run.TypeStep, Step: &run.Step{Step: 1, Loss: 2.3, Acc: 10, Ops: []int{0, 1, 2, 3, 4, 3}, Arch: "x"}},
 		{Type: run.TypeStep, Step: &run.Step{Step: 2, Loss: 2.1, Acc: 14}},
 		{Type: run.TypeEpoch, Epoch: &run.Epoch{Epoch: 0, GV: 1e-3, GVPerParam: 1e-8, ValAcc: 20,
 			GVFixed: &run.GVFixed{Draws: 8, Weighted: 3e-6, Unweighted: -1e-9, Uniform: 2e-6},

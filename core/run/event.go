@@ -67,8 +67,11 @@ type Step struct {
 	Loss  float64 `json:"loss"`  // mean over the steps since the last event
 	Acc   float64 `json:"acc"`   // training accuracy over those steps, percent
 	LR    float64 `json:"lr"`
-	Arch  string  `json:"arch"` // the last path trained (NB201 string)
-	Ops   [6]int  `json:"ops"`  // the same path as op indices
+	Arch  string  `json:"arch"` // the last path trained, in the run's space's string form
+	// Ops is the same path as op indices, one per edge of the run's space
+	// (Config.Space) in its edge order: 6 for nb201, 3 for nb201-small.
+	// Protocol v1 wrote a fixed 6; those streams decode unchanged.
+	Ops []int `json:"ops"`
 }
 
 // Epoch reports the end of an epoch.
@@ -98,8 +101,10 @@ type Epoch struct {
 	// (nil when the probe is off).
 	GVFixed *GVFixed `json:"gv_fixed,omitempty"`
 	// PathProbs is the path distribution that the next epoch samples from,
-	// per edge and op.
-	PathProbs [6][5]float64 `json:"path_probs"`
+	// per edge and op: edges x ops of the run's space (Config.Space), in
+	// its edge and op order. Protocol v1 wrote a fixed 6 x 5; those
+	// streams decode unchanged.
+	PathProbs [][]float64 `json:"path_probs"`
 	// Data summarises the data distribution the next epoch samples from
 	// (nil for uniform data sampling).
 	Data    *sampler.Summary `json:"data,omitempty"`

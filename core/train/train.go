@@ -225,9 +225,12 @@ func (t *Trainer) stepEvent() *run.Step {
 		Epoch: t.epoch, Step: t.step, LR: t.lr,
 		Loss: t.stepLoss / float64(t.stepN), Acc: 100 * float64(t.stepHit) / float64(t.stepN),
 		Arch: t.sp.Format(t.lastArch),
+		// One index per edge of the run's space: lastArch has the
+		// capacity's MaxEdges entries, the rest zero.
+		Ops: make([]int, t.sp.NumEdges()),
 	}
-	for i, op := range t.lastArch {
-		e.Ops[i] = int(op)
+	for i := range e.Ops {
+		e.Ops[i] = int(t.lastArch[i])
 	}
 	t.stepLoss, t.stepHit, t.stepN = 0, 0, 0
 	return e
@@ -352,8 +355,11 @@ func (t *Trainer) endEpoch() *run.Epoch {
 	t.path.EndEpoch(t.epoch, E)
 	t.data.EndEpoch(t.epoch, E)
 	ev.GVFixed = t.gvFixed()
-	for e, row := range t.path.Probs() {
-		copy(ev.PathProbs[e][:], row)
+	// A copy per edge: the sampler's rows are its own and change next epoch.
+	probs := t.path.Probs()
+	ev.PathProbs = make([][]float64, len(probs))
+	for e, row := range probs {
+		ev.PathProbs[e] = append([]float64(nil), row...)
 	}
 	if da, ok := t.data.(*sampler.DA); ok {
 		s := sampler.Summarize(da.Probs(), 20, 16)

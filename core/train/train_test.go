@@ -141,13 +141,13 @@ func TestEventStream(t *testing.T) {
 	}
 	// After epoch 0 (tau = 0) the path distribution is still uniform; after
 	// epoch 1 PA has moved mass to the convolutions.
-	var p1 [6][5]float64
+	var p1 [][]float64
 	for _, e := range ev {
 		if e.Type == run.TypeEpoch && e.Epoch.Epoch == 1 {
 			p1 = e.Epoch.PathProbs
 		}
 	}
-	if !(p1[0][space.Conv3x3] > 0.2 && p1[0][space.None] < 0.2) {
+	if len(p1) != 6 || len(p1[0]) != 5 || !(p1[0][space.Conv3x3] > 0.2 && p1[0][space.None] < 0.2) {
 		t.Errorf("PA after epoch 1: %v", p1[0])
 	}
 }
