@@ -337,7 +337,7 @@ func (r *runner) open(in *runInputs) (*train.Session, error) {
 	if ck == nil {
 		return nil, errors.New("resuming: the run has no checkpoint")
 	}
-	s, err := train.Resume(bytes.NewReader(ck), in.cfg, in.net, in.sets, in.archs, in.truth, in.backend, r.emit)
+	s, err := in.Resume(bytes.NewReader(ck), r.emit)
 	if err != nil {
 		return nil, fmt.Errorf("resuming from the checkpoint: %w", err)
 	}

@@ -20,7 +20,6 @@ import (
 	"pada/core/nn"
 	"pada/core/rank"
 	"pada/core/run"
-	"pada/core/space"
 	"pada/core/supernet"
 	"pada/core/train"
 )
@@ -144,19 +143,14 @@ type result struct {
 	done    *run.Done
 }
 
-// runInputs are what a native session of a Config is built from: its
-// image sets, the architectures to rank with their truth, and a supernet
-// initialised from the run seed on its own CPU backend. The command line
-// and the HTTP API both build sessions here so that the same Config gives
-// the same events either way.
+// runInputs are what a native session of a Config is built from: the
+// run as train.Prepare assembles it, on a supernet initialised from the
+// run seed on its own CPU backend. The command line and the HTTP API
+// both build sessions here so that the same Config gives the same events
+// either way.
 type runInputs struct {
-	cfg     run.Config
-	sets    train.Sets
-	archs   []space.Arch
-	truth   train.Truth
-	be      *nn.CPU
-	net     *supernet.Net
-	backend string
+	*train.Prepared
+	be *nn.CPU
 }
 
 // prepareRun loads everything a session of c needs. initFrom, if not
@@ -171,43 +165,25 @@ func prepareRunFrom(c run.Config, threads int, initFrom string, files dataFiles)
 	if err != nil {
 		return nil, err
 	}
-	sets, err := train.BuildSets(c, trainFile, evalFile)
-	if err != nil {
-		return nil, err
-	}
-	table, err := loadTruthFrom(c, files)
-	if err != nil {
-		return nil, err
-	}
-	sp, err := c.SearchSpace()
-	if err != nil {
-		return nil, err
-	}
-	archs, truth, err := train.SelectArchsIn(sp, c.Eval, c.Seed, table)
-	if err != nil {
-		return nil, err
-	}
 	be := nn.NewCPU(threads)
-	net, err := supernet.NewSpace(sp, c.Shape, be)
+	p, err := train.Prepare(c, train.Inputs{Train: trainFile, Eval: evalFile,
+		Truth:   func() (*groundtruth.Table, error) { return loadTruthFrom(c, files) },
+		Backend: be, BackendName: fmt.Sprintf("go-cpu/%s x%d", gemm.Kernel(), threads)})
 	if err != nil {
 		be.Close()
 		return nil, err
 	}
-	net.Init(c.Seed)
 	if initFrom != "" {
-		if err := loadWeights(initFrom, net); err != nil {
+		if err := loadWeights(initFrom, p.Net); err != nil {
 			be.Close()
 			return nil, err
 		}
 	}
-	return &runInputs{cfg: c, sets: sets, archs: archs, truth: truth, be: be, net: net,
-		backend: fmt.Sprintf("go-cpu/%s x%d", gemm.Kernel(), threads)}, nil
+	return &runInputs{Prepared: p, be: be}, nil
 }
 
 // start opens a fresh session; it emits the started event.
-func (in *runInputs) start(emit func(run.Event)) (*train.Session, error) {
-	return train.NewSession(in.cfg, in.net, in.sets, in.archs, in.truth, in.backend, emit)
-}
+func (in *runInputs) start(emit func(run.Event)) (*train.Session, error) { return in.Start(emit) }
 
 // Close stops the backend's workers.
 func (in *runInputs) Close() { in.be.Close() }
@@ -324,31 +300,16 @@ func rankCmd(args []string) error {
 	if err != nil {
 		return err
 	}
-	sets, err := train.BuildSets(c, trainFile, evalFile)
-	if err != nil {
-		return err
-	}
-	if sets.Eval == nil {
-		return fmt.Errorf("eval.split %q: no such split in dataset %q", c.Eval.Split, c.Data.Name)
-	}
-	table, err := loadTruth(c)
-	if err != nil {
-		return err
-	}
-	sp, err := c.SearchSpace()
-	if err != nil {
-		return err
-	}
-	archs, gt, err := train.SelectArchsIn(sp, c.Eval, c.Seed, table)
-	if err != nil {
-		return err
-	}
 	be := nn.NewCPU(*threads)
 	defer be.Close()
-	truth := gt.Acc
-	net, err := supernet.NewSpace(sp, c.Shape, be)
+	pr, err := train.Prepare(c, train.Inputs{Train: trainFile, Eval: evalFile, Backend: be,
+		Truth: func() (*groundtruth.Table, error) { return loadTruth(c) }})
 	if err != nil {
 		return err
+	}
+	sets, archs, truth, net := pr.Sets, pr.Archs, pr.Truth.Acc, pr.Net
+	if sets.Eval == nil {
+		return fmt.Errorf("eval.split %q: no such split in dataset %q", c.Eval.Split, c.Data.Name)
 	}
 	if err := loadWeights(*weights, net); err != nil {
 		return err

@@ -28,7 +28,6 @@ import (
 	"pada/core/nn"
 	"pada/core/run"
 	"pada/core/space"
-	"pada/core/supernet"
 	"pada/core/train"
 	"pada/wasm/msg"
 )
@@ -310,36 +309,25 @@ func (w *worker) start(c command) (field string, err error) {
 			return "data", err
 		}
 	}
-	w.sets, err = train.BuildSets(cfg, trainFile, evalFile)
-	if err != nil {
-		return "shape", err
-	}
-	var table *groundtruth.Table
-	if cfg.Eval.Truth != "" {
+	truth := func() (*groundtruth.Table, error) {
+		if cfg.Eval.Truth == "" {
+			return nil, nil
+		}
 		if c.truth == "" {
-			return "eval.truth", fmt.Errorf("eval.truth %q: no ground-truth table was sent to the worker", cfg.Eval.Truth)
+			return nil, fmt.Errorf("eval.truth %q: no ground-truth table was sent to the worker", cfg.Eval.Truth)
 		}
-		if table, err = groundtruth.ReadAny(strings.NewReader(c.truth)); err != nil {
-			return "eval.truth", err
-		}
+		return groundtruth.ReadAny(strings.NewReader(c.truth))
 	}
-	sp, err := cfg.SearchSpace()
+	p, err := train.Prepare(cfg, train.Inputs{Train: trainFile, Eval: evalFile, Truth: truth,
+		Backend: nn.NewCPU(1), BackendName: "go-wasm/" + gemm.Kernel() + " worker"})
 	if err != nil {
-		return "space", err
+		return run.FieldOf(err), err
 	}
-	archs, truth, err := train.SelectArchsIn(sp, cfg.Eval, cfg.Seed, table)
-	if err != nil {
-		return "eval.archs", err
-	}
-	net, err := supernet.NewSpace(sp, cfg.Shape, nn.NewCPU(1))
-	if err != nil {
-		return "shape", err
-	}
-	net.Init(cfg.Seed)
+	w.sets = p.Sets
 	w.batch = cfg.Shape.Batch
 	w.sent = map[int]bool{}
 	w.last = time.Now()
-	w.sess, err = train.NewSession(cfg, net, w.sets, archs, truth, "go-wasm/"+gemm.Kernel()+" worker", func(e run.Event) {
+	w.sess, err = p.Start(func(e run.Event) {
 		w.pending = append(w.pending, e)
 		if e.Step != nil {
 			for k, op := range e.Step.Ops {

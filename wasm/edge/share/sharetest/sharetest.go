@@ -19,7 +19,6 @@ import (
 	"pada/core/nn"
 	"pada/core/run"
 	"pada/core/space"
-	"pada/core/supernet"
 	"pada/core/train"
 	"pada/wasm/edge/share"
 )
@@ -63,24 +62,16 @@ func tinyRun(t testing.TB, path, data string) run.RecordRun {
 		"|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|",
 	}}
 	c.Events.StepEvery = 2
-	sets, err := train.BuildSets(c, train.Synthetic(96, 1, 8, 8, 4, 1), train.Synthetic(32, 1, 8, 8, 4, 2))
-	if err != nil {
-		t.Fatal(err)
-	}
-	archs, truth, err := train.SelectArchs(c.Eval, c.Seed, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	truth.Acc = []float64{80, 10, -1}
 	be := nn.NewCPU(1)
 	defer be.Close()
-	net, err := supernet.New(c.Shape, be)
+	p, err := train.Prepare(c, train.Inputs{Train: train.Synthetic(96, 1, 8, 8, 4, 1), Eval: train.Synthetic(32, 1, 8, 8, 4, 2),
+		Backend: be, BackendName: "cpu/test"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	net.Init(c.Seed)
+	p.Truth.Acc = []float64{80, 10, -1}
 	rr := run.RecordRun{Label: path + "/" + data, Config: c, Kernels: "cpu/test"}
-	s, err := train.NewSession(c, net, sets, archs, truth, "cpu/test", func(e run.Event) { rr.Events = append(rr.Events, e) })
+	s, err := p.Start(func(e run.Event) { rr.Events = append(rr.Events, e) })
 	if err != nil {
 		t.Fatal(err)
 	}
