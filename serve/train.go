@@ -325,7 +325,7 @@ func rankCmd(args []string) error {
 	}
 	px := train.ProxiesOf(net, archs)
 	var b strings.Builder
-	if err := train.WriteRanking(&b, archs, pred, truth, px); err != nil {
+	if err := train.WriteRanking(&b, net.Space(), archs, pred, truth, px); err != nil {
 		return err
 	}
 	if *out == "" {

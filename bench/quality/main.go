@@ -10,7 +10,9 @@
 // written before the done event carried these are scored the same way).
 // Per sampler: means and standard deviations over the runs. Runs of two
 // samplers with the same seed ranked the same architectures, so their
-// taus are compared with a paired bootstrap (stat.PairedTauDiff). Then the
+// taus are compared with a paired bootstrap (stat.Compare): each sampler
+// against uniform/uniform when there is one, else the first against the
+// second. Then the
 // gradient variance at fixed weights per epoch (run.GVFixed), as means
 // over the runs of each sampler, beside the drift across the epoch.
 package main
@@ -23,6 +25,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -86,6 +89,10 @@ func load(dir string) (*runDir, error) {
 	if r.cfg.Sampler.Unbiased {
 		r.sampler += " unbiased"
 	}
+	sp, err := r.cfg.SearchSpace()
+	if err != nil {
+		return nil, fmt.Errorf("%s/config.json: %w", dir, err)
+	}
 	f, err := os.Open(filepath.Join(dir, "ranking.csv"))
 	if err != nil {
 		return nil, err
@@ -96,7 +103,7 @@ func load(dir string) (*runDir, error) {
 		return nil, fmt.Errorf("%s/ranking.csv: %w", dir, err)
 	}
 	for i, row := range rows[1:] {
-		a, err := space.Parse(row[0])
+		a, err := sp.Parse(row[0])
 		if err != nil {
 			return nil, fmt.Errorf("%s/ranking.csv row %d: %w", dir, i+2, err)
 		}
@@ -134,7 +141,7 @@ func load(dir string) (*runDir, error) {
 	}
 	be := nn.NewCPU(1)
 	defer be.Close()
-	net, err := supernet.New(r.cfg.Shape, be)
+	net, err := supernet.NewSpace(sp, r.cfg.Shape, be)
 	if err != nil {
 		return nil, err
 	}
@@ -249,26 +256,51 @@ func summary(runs []*runDir) {
 
 func paired(runs []*runDir) {
 	ss := samplers(runs)
-	if len(ss) != 2 {
+	if len(ss) < 2 {
 		return
 	}
-	fmt.Printf("### %s minus %s, same seed (same architectures): paired bootstrap\n\n", ss[0], ss[1])
-	fmt.Println("| seed | delta tau [95%] | verdict |")
-	fmt.Println("|---|---|---|")
-	for _, a := range runs {
-		if a.sampler != ss[0] {
-			continue
-		}
-		for _, b := range runs {
-			if b.sampler != ss[1] || b.cfg.Seed != a.cfg.Seed {
+	// The reference is uniform/uniform when it ran, else the second
+	// sampler (so that two samplers read "first minus second").
+	ref, others := ss[1], ss[:1]
+	if i := slices.Index(ss, "uniform/uniform"); i >= 0 {
+		ref, others = ss[i], slices.Delete(slices.Clone(ss), i, i+1)
+	}
+	for _, s := range others {
+		fmt.Printf("### %s minus %s, same seed (same architectures): paired bootstrap\n\n", s, ref)
+		fmt.Println("| seed | delta tau [95%] | verdict |")
+		fmt.Println("|---|---|---|")
+		var n, higher, above, below int
+		var deltas []float64
+		for _, a := range runs {
+			if a.sampler != s {
 				continue
 			}
-			d := stat.Compare(stat.Ranking{Archs: a.keys, Pred: a.pred, Truth: a.truth},
-				stat.Ranking{Archs: b.keys, Pred: b.pred, Truth: b.truth}, stat.Bootstrap{Seed: a.cfg.Seed})
-			fmt.Printf("| %d | %+.3f %s | %s |\n", a.cfg.Seed, d.Delta, iv(&d.CI), d.Verdict)
+			for _, b := range runs {
+				if b.sampler != ref || b.cfg.Seed != a.cfg.Seed {
+					continue
+				}
+				d := stat.Compare(stat.Ranking{Archs: a.keys, Pred: a.pred, Truth: a.truth},
+					stat.Ranking{Archs: b.keys, Pred: b.pred, Truth: b.truth}, stat.Bootstrap{Seed: a.cfg.Seed})
+				fmt.Printf("| %d | %+.3f %s | %s |\n", a.cfg.Seed, d.Delta, iv(&d.CI), d.Verdict)
+				n++
+				deltas = append(deltas, d.Delta)
+				if d.Delta > 0 {
+					higher++
+				}
+				switch {
+				case d.CI.Lo > 0:
+					above++
+				case d.CI.Hi < 0:
+					below++
+				}
+			}
 		}
+		if n > 0 {
+			m, sd := stat.MeanSD(deltas)
+			fmt.Printf("\n%s minus %s: %+.3f ± %.3f over %d seeds; higher on %d of %d, beyond the paired noise above on %d and below on %d.\n", s, ref, m, sd, n, higher, n, above, below)
+		}
+		fmt.Println()
 	}
-	fmt.Println()
 }
 
 func variance(runs []*runDir) {

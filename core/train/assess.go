@@ -104,9 +104,10 @@ func finite(v ...float64) bool {
 	return true
 }
 
-// WriteRanking writes a ranking as CSV: arch, predicted and ground-truth
-// accuracy (empty when unknown), and the architecture's proxies.
-func WriteRanking(w io.Writer, archs []space.Arch, pred, truth []float64, px []Proxy) error {
+// WriteRanking writes a ranking as CSV: arch (in the string form of its
+// space sp), predicted and ground-truth accuracy (empty when unknown), and
+// the architecture's proxies.
+func WriteRanking(w io.Writer, sp *space.Space, archs []space.Arch, pred, truth []float64, px []Proxy) error {
 	var b strings.Builder
 	b.WriteString("arch,predicted_acc,truth_acc,params,flops,convs\n")
 	for i, a := range archs {
@@ -114,7 +115,7 @@ func WriteRanking(w io.Writer, archs []space.Arch, pred, truth []float64, px []P
 		if truth[i] >= 0 {
 			t = fmt.Sprintf("%.4f", truth[i])
 		}
-		fmt.Fprintf(&b, "%s,%.4f,%s,%d,%.0f,%d\n", a, pred[i], t, px[i].Params, px[i].FLOPs, px[i].Convs)
+		fmt.Fprintf(&b, "%s,%.4f,%s,%d,%.0f,%d\n", sp.Format(a), pred[i], t, px[i].Params, px[i].FLOPs, px[i].Convs)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -90,7 +90,7 @@ print(json.dumps({k: float(kendalltau(v, d["truth"])[0]) for k, v in d["cols"].i
 		t.Errorf("within: convs %+v, params %+v", a.WithinConvs, a.WithinParams)
 	}
 	var csv strings.Builder
-	if err := WriteRanking(&csv, archs[:2], pred[:2], []float64{truth[0], -1}, px[:2]); err != nil {
+	if err := WriteRanking(&csv, space.NB201Cell, archs[:2], pred[:2], []float64{truth[0], -1}, px[:2]); err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(csv.String(), "\n")
@@ -98,5 +98,29 @@ print(json.dumps({k: float(kendalltau(v, d["truth"])[0]) for k, v in d["cols"].i
 	if lines[0] != "arch,predicted_acc,truth_acc,params,flops,convs" || len(f2) != 6 || f2[2] != "" ||
 		f2[3] != strconv.Itoa(px[1].Params) || f2[5] != strconv.Itoa(px[1].Convs) {
 		t.Errorf("CSV:\n%s", csv.String())
+	}
+}
+
+// TestWriteRankingSpaceForm: the ranking CSV writes each architecture in
+// its own space's string form (an nb201-small cell is not written as the
+// NB201 cell it fits in), so that the space parses it back.
+func TestWriteRankingSpaceForm(t *testing.T) {
+	sp := space.NB201SmallCell
+	archs := sp.All()[:3]
+	var csv strings.Builder
+	px := make([]Proxy, len(archs))
+	if err := WriteRanking(&csv, sp, archs, []float64{50, 60, 70}, []float64{-1, 80, 90}, px); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(csv.String()), "\n")[1:]
+	for i, l := range lines {
+		s := strings.Split(l, ",")[0]
+		a, err := sp.Parse(s)
+		if err != nil || a != archs[i] {
+			t.Errorf("row %d: %q parses as %v, %v; want %v", i, s, a, err, archs[i])
+		}
+		if strings.Count(s, "+") != sp.Nodes()-2 {
+			t.Errorf("row %d: %q has %d node groups, want %d", i, s, strings.Count(s, "+")+1, sp.Nodes()-1)
+		}
 	}
 }

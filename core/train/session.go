@@ -196,7 +196,7 @@ func (s *Session) Predictions() (archs []space.Arch, pred, truth []float64) {
 // convolutions.
 func (s *Session) WriteCSV(w io.Writer) error {
 	archs := s.archs[:len(s.pred)]
-	return WriteRanking(w, archs, s.pred, s.truth, ProxiesOf(s.tr.net, archs))
+	return WriteRanking(w, s.tr.net.Space(), archs, s.pred, s.truth, ProxiesOf(s.tr.net, archs))
 }
 
 // SelectArchs resolves Config.Eval.Archs against a ground-truth table
