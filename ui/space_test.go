@@ -145,8 +145,15 @@ func TestSmallSpaceRace(t *testing.T) {
 		}
 	}
 	s.Archs = 40
-	if n := s.SpaceNote(); !strings.Contains(n, "60 isomorphism classes") || !strings.Contains(n, "every class") {
+	if n := s.SpaceNote(); n != "5 ops per edge: 125 architectures in 60 isomorphism classes; the race ranks all 60 (Archs ranked below 60 ranks a sample)" {
 		t.Errorf("note %q", n)
+	}
+	s.Archs = 12
+	if n := s.SpaceNote(); !strings.HasSuffix(n, "; the race ranks a sample of 12") {
+		t.Errorf("note %q", n)
+	}
+	if n := Default().SpaceNote(); n != "5 ops per edge: 15,625 architectures" {
+		t.Errorf("nb201 note %q", n)
 	}
 }
 

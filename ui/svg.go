@@ -392,7 +392,7 @@ func cellLayout(sp *space.Space) (arc []float64) {
 // dashed); cellLayout keeps them from crossing. ops has one entry per
 // edge; a missing or unknown one draws as "none".
 func CellDAG(title string, sp *space.Space, ops []int) string {
-	const W, r = 520, 17.0
+	const r = 17.0
 	edges := sp.Edges()
 	arc := cellLayout(sp)
 	var up, down float64
@@ -405,14 +405,19 @@ func CellDAG(title string, sp *space.Space, ops []int) string {
 	if down > 0 {
 		H = y0 + down + 30
 	}
+	// NB201's 4 nodes span 335 units of a 520-wide drawing; fewer nodes
+	// get at most 130 between them and a narrower drawing, so that it
+	// scales up (its text too) instead of floating in blank space, which
+	// matters most on a phone.
 	nodes := sp.Nodes()
 	xs := make([]float64, nodes)
-	gap := math.Min(150, 335/float64(max(nodes-1, 1)))
+	gap := math.Min(130, 335/float64(max(nodes-1, 1)))
 	for i := range xs {
-		xs[i] = W/2 + 2.5 + (float64(i)-float64(nodes-1)/2)*gap
+		xs[i] = 95 + float64(i)*gap
 	}
+	W := xs[nodes-1] + 90 // room for "output"
 	var sb strings.Builder
-	fmt.Fprintf(&sb, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %.0f" class="chart" fill="currentColor" role="img" aria-label="%s">`, W, H, esc(title))
+	fmt.Fprintf(&sb, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %.0f %.0f" class="chart" fill="currentColor" role="img" aria-label="%s">`, W, H, esc(title))
 	fmt.Fprintf(&sb, `<text x="10" y="20" font-size="17" font-weight="600" %s>%s</text>`, font, esc(title))
 	for e, ed := range edges {
 		ax, bx := xs[ed.From], xs[ed.To]
