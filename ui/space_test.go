@@ -86,6 +86,18 @@ func TestSpaceSetting(t *testing.T) {
 	if err := s.Set("config", `{"version":2,"epochs":3}`); err != nil {
 		t.Errorf("a v2 config over nb201-small: %v", err)
 	}
+	// A paste that names the space ranks that space's classes, as the
+	// selector would; one naming an unknown space is refused by field.
+	d := Default()
+	if err := d.Set("config", `{"version":2,"space":"nb201-small","epochs":3}`); err != nil {
+		t.Fatalf("a v2 config naming nb201-small over nb201: %v", err)
+	}
+	if cs, err := d.Configs(true); err != nil || cs[0].Space != "nb201-small" || len(cs[0].Eval.List) != 60 || cs[0].Epochs != 3 {
+		t.Errorf("pasted nb201-small: %v", err)
+	}
+	if err := d.Set("config", `{"version":2,"space":"darts"}`); err == nil || !strings.HasPrefix(err.Error(), "config: space:") {
+		t.Errorf("pasted unknown space: %v", err)
+	}
 	bad, errs := ParseHash("#space=darts&epochs=3")
 	if e := errs["space"]; !strings.HasPrefix(e, "Search space:") || !strings.Contains(e, "nb201-small") || !strings.Contains(e, `"darts"`) {
 		t.Errorf("space=darts: message %q, want one naming the field, the choices and the value", e)

@@ -267,7 +267,7 @@ var props = []prop{
 	listProp("views", "views", func() []string { return Views }, 1, len(Views), func(s *State) *[]string { return &s.Views }),
 	{"config", func(s *State) string { return s.Config }, func(s *State, v string) error {
 		if v != "" {
-			if _, err := mergeConfig(s.base(false), v); err != nil {
+			if _, err := mergeConfig(s.baseUnder(false, v), v); err != nil {
 				return err
 			}
 		}
@@ -449,6 +449,19 @@ func (s State) SpaceNote() string {
 	return n + fmt.Sprintf("; the race ranks a sample of %d", s.Archs)
 }
 
+// baseUnder is base for a pasted config: in the search space the paste
+// names, if it names one (then the architectures ranked are that space's,
+// as if it had been chosen in the selector, and not a list of another
+// space's cells that the paste would have to replace by hand).
+func (s State) baseUnder(truth bool, pasted string) run.Config {
+	var top map[string]json.RawMessage
+	var sp string
+	if json.Unmarshal([]byte(pasted), &top) == nil && json.Unmarshal(top["space"], &sp) == nil && sp != "" {
+		s.Space = sp // an unknown name stays for Validate to name
+	}
+	return s.base(truth)
+}
+
 // mergeConfig lays a pasted Config JSON over base: the fields it names
 // replace base's, the others stay. Unknown fields are refused and the
 // result is validated; errors name the byte offset or the field.
@@ -490,7 +503,7 @@ func mergeConfig(base run.Config, text string) (run.Config, error) {
 // Configs are the run Configs of a race, one per entry of Runs. truth
 // says whether the page has the default ground-truth table to send.
 func (s State) Configs(truth bool) ([]run.Config, error) {
-	base := s.base(truth)
+	base := s.baseUnder(truth, s.Config)
 	if s.Config != "" {
 		c, err := mergeConfig(base, s.Config)
 		if err != nil {
