@@ -115,9 +115,15 @@ function postHeight() {
   } catch (e) { /* sizes are only for the progress bar */ }
   const v = manifest.version ? "?v=" + manifest.version : "";
   const sizes = manifest.sizes || {};
-  const files = ["main.wasm", "worker.wasm",
+  // The trainer (worker.wasm) and the dataset serve only a race in this
+  // tab: a share link's replay (#share=ID, the widget too) downloads
+  // main.wasm alone, and window.padaLoadTrainer fetches them on its first
+  // race (ui/race_js.go awaits it). A normal page loads them at once.
+  const trainerFiles = ["worker.wasm",
     "data/fashion16-train-images-idx3-ubyte.gz", "data/fashion16-train-labels-idx1-ubyte.gz",
     "data/fashion16-eval-images-idx3-ubyte.gz", "data/fashion16-eval-labels-idx1-ubyte.gz"];
+  const replay = /(^#|&)share=/.test(location.hash);
+  const files = replay ? ["main.wasm"] : ["main.wasm", ...trainerFiles];
   const got = {};
   const total = () => files.reduce((s, f) => s + (sizes[f] || 0), 0);
   const update = () => {
@@ -149,14 +155,19 @@ function postHeight() {
     for (const p of parts) { out.set(p, o); o += p.length; }
     return out.buffer;
   }
+  let trainer = null;
+  window.padaLoadTrainer = () => trainer || (trainer = (async () => {
+    const bufs = await Promise.all(trainerFiles.map(load));
+    const data = {};
+    trainerFiles.slice(1).forEach((f, i) => { data[f.slice(5)] = bufs[i + 1]; });
+    window.padaWorkerModule = await WebAssembly.compile(bufs[0]);
+    window.padaData = data;
+  })().catch((err) => { trainer = null; throw err; }));
   try {
     const t0 = performance.now();
-    const bufs = await Promise.all(files.map(load));
+    const [mainBuf] = await Promise.all([load("main.wasm"), replay ? null : window.padaLoadTrainer()]);
     text.textContent = "Compiling…";
-    const [mainMod, workerMod] = await Promise.all([WebAssembly.compile(bufs[0]), WebAssembly.compile(bufs[1])]);
-    window.padaWorkerModule = workerMod;
-    window.padaData = {};
-    files.slice(2).forEach((f, i) => { window.padaData[f.slice(5)] = bufs[i + 2]; });
+    const mainMod = await WebAssembly.compile(mainBuf);
     // Each search space's shipped ground-truth table, by space name
     // (groundtruth.DefaultFileFor; ui's TestAppTruthFiles holds this line
     // to it): a race is scored against the table of its own space.

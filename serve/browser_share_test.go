@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -26,9 +27,10 @@ import (
 )
 
 // A published race in the browser, on `serve` and on the Worker: race,
-// Publish, open the permalink in a fresh tab (the same τ lines and the
-// same SVG of every chart, no worker started), the blog widget, delete
-// without and with the token, and shares that carry markup, are of
+// Publish, open the permalink in a fresh tab (the same τ lines, the same
+// SVG of every chart and the same example pictures, no worker started,
+// no trainer downloaded), the blog widget, the replay's delete box with
+// a wrong and the right token, and shares that carry markup, are of
 // another version or are malformed.
 
 // countWorkers makes every later document of the tab count the Web
@@ -42,12 +44,14 @@ func countWorkers(ctx context.Context) error {
 }
 
 // pageView is what the comparison reads off a page: each chart's SVG,
-// each run's τ line, the summary.
+// each run's τ line, the summary, the data charts' example pictures
+// (each one's source and alt text).
 type pageView struct {
 	Charts []struct{ ID, SVG string }
 	Taus   []string
 	Labels []string
 	Sum    string
+	Thumbs []string
 }
 
 func readView(t *testing.T, ctx context.Context) pageView {
@@ -57,7 +61,8 @@ func readView(t *testing.T, ctx context.Context) pageView {
 		charts: [...document.querySelectorAll(".chart-box")].map(b => ({id: b.id, svg: (b.querySelector("svg.chart") || {}).outerHTML || ""})),
 		taus: [...document.querySelectorAll(".run .tau")].map(e => e.textContent),
 		labels: [...document.querySelectorAll(".run .run-head strong")].map(e => e.textContent),
-		sum: (document.querySelector(".summary") || {}).textContent || ""})`, &s)); err != nil {
+		sum: (document.querySelector(".summary") || {}).textContent || "",
+		thumbs: [...document.querySelectorAll(".thumbs img")].map(e => e.alt + " " + e.src)})`, &s)); err != nil {
 		t.Fatal(err)
 	}
 	var v pageView
@@ -84,6 +89,39 @@ func sameView(t *testing.T, what string, got, want pageView) {
 	if !slices.Equal(got.Taus, want.Taus) || !slices.Equal(got.Labels, want.Labels) || got.Sum != want.Sum {
 		t.Errorf("%s: τ %q %q %q, want %q %q %q", what, got.Labels, got.Taus, got.Sum, want.Labels, want.Taus, want.Sum)
 	}
+	if !slices.Equal(got.Thumbs, want.Thumbs) {
+		t.Errorf("%s: %d example pictures, want the original's %d (first %.120q, want %.120q)", what, len(got.Thumbs), len(want.Thumbs), first(got.Thumbs), first(want.Thumbs))
+	}
+}
+
+func first(s []string) string {
+	if len(s) == 0 {
+		return ""
+	}
+	return s[0]
+}
+
+// download is what a tab's document fetched, from the Performance API's
+// resource entries: the requests for worker.wasm and for the dataset,
+// and the bytes of every response body as sent (compressed; counted
+// also when the browser's cache answered).
+type download struct {
+	Trainer, Data, Requests int
+	Bytes                   float64
+	List                    []string // each resource's path and bytes
+}
+
+func downloaded(t *testing.T, ctx context.Context) download {
+	t.Helper()
+	var d download
+	if err := chromedp.Run(ctx, chromedp.Evaluate(`(() => { const es = performance.getEntriesByType("resource");
+		return {Trainer: es.filter(e => new URL(e.name).pathname.endsWith("/worker.wasm")).length,
+			Data: es.filter(e => new URL(e.name).pathname.includes("/data/fashion16-")).length,
+			Requests: es.length, Bytes: es.reduce((s, e) => s + e.encodedBodySize, 0),
+			List: es.map(e => new URL(e.name).pathname + " " + e.encodedBodySize)}; })()`, &d)); err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
 
 // newTab opens a fresh tab in the test's browser that counts workers.
@@ -145,6 +183,7 @@ type published struct {
 	view            pageView
 	publishMs       []float64 // page: Publish pressed to the answer shown
 	replayMs        []float64 // page: the share fetched, validated and drawn
+	page, replay    download  // what a normal page load and a replay fetched
 }
 
 // shareFlow races in the page at base, publishes the finished race,
@@ -163,6 +202,13 @@ func shareFlow(t *testing.T, ctx context.Context, base string, static *atomic.Bo
 	poll(t, ctx, "the Publish button", `document.querySelector("#publish") !== null`, 10*time.Second)
 	orig := readView(t, ctx)
 	p.view = orig
+	if len(orig.Thumbs) == 0 {
+		t.Fatalf("the race's data chart shows no example pictures: the replay's would not be compared")
+	}
+	p.page = downloaded(t, ctx)
+	if p.page.Trainer != 1 || p.page.Data != 4 {
+		t.Errorf("a normal page load fetched worker.wasm %d times and %d dataset files, want 1 and 4", p.page.Trainer, p.page.Data)
+	}
 	if static != nil {
 		// A static host: the page says so, with no permalink.
 		static.Store(true)
@@ -217,6 +263,10 @@ func shareFlow(t *testing.T, ctx context.Context, base string, static *atomic.Bo
 	}
 	sameView(t, "the replay", readView(t, tab), orig)
 	evalBool(t, tab, "no worker in a replay", `window.padaWorkers === 0`)
+	p.replay = downloaded(t, tab)
+	if p.replay.Trainer != 0 || p.replay.Data != 0 {
+		t.Errorf("a replay fetched worker.wasm %d times and %d dataset files, want none", p.replay.Trainer, p.replay.Data)
+	}
 	evalBool(t, tab, "the replay is read-only", `getComputedStyle(document.querySelector("section.controls")).display === "none" && getComputedStyle(document.querySelector("#race")).display === "none" && document.querySelector("#publish") === null`)
 	if line := jsText(tab, `document.querySelector(".share-line").textContent`); !strings.Contains(line, "published ") || !strings.Contains(line, "code ") || !strings.Contains(line, "kernels go-wasm/") {
 		t.Errorf("banner %q: want the date, the code version and the kernels", line)
@@ -238,11 +288,12 @@ func shareFlow(t *testing.T, ctx context.Context, base string, static *atomic.Bo
 	evalBool(t, embed, "the widget: compact, no overlay, no worker", `document.querySelector("#page").classList.contains("embed") && `+
 		`(document.querySelector("#start-overlay") === null || getComputedStyle(document.querySelector("#start-overlay")).display === "none") && window.padaWorkers === 0`)
 	evalBool(t, embed, "the widget's train it yourself opens the full page", `document.querySelector(".train-yourself").target === "_blank" && !document.querySelector(".train-yourself").href.includes("share=")`)
+	if d := downloaded(t, embed); d.Trainer != 0 || d.Data != 0 {
+		t.Errorf("the widget fetched worker.wasm %d times and %d dataset files, want none", d.Trainer, d.Data)
+	}
 
-	// Delete from the replay without a token and with a wrong one: the
-	// server's message, and the share stays.
-	// (The replay's own delete box is not driven here yet: its click got
-	// no answer in headless Chromium; the server's refusals are checked.)
+	// Delete without a token and with a wrong one: the server's message,
+	// and the share stays (the replay's delete box: checkDeleteBox).
 	for _, tc := range []struct{ auth, want string }{{"", "needs its delete token"}, {"Bearer wrong-token", "wrong delete token"}} {
 		req, _ := http.NewRequest("DELETE", base+"/api/shares/"+p.id, nil)
 		if tc.auth != "" {
@@ -266,7 +317,64 @@ func shareFlow(t *testing.T, ctx context.Context, base string, static *atomic.Bo
 	poll(t, tab, "the normal page with the race's settings", `document.querySelector(".share-banner") === null && `+
 		`getComputedStyle(document.querySelector("section.controls")).display !== "none" && document.querySelector("input[name=epochs]").value === "2" && !location.hash.includes("share=")`, 20*time.Second)
 	evalBool(t, tab, "no worker before Race is pressed", `window.padaWorkers === 0`)
+	// Race there: the trainer is fetched now, once, and the race runs.
+	click(t, tab, "#race")
+	waitStats(t, tab, "the race after train it yourself", 4*time.Minute, func(s []ui.RunStats) bool {
+		return all(s, 2, func(r ui.RunStats) bool { return r.Done })
+	})
+	if d := downloaded(t, tab); d.Trainer != 1 || d.Data != 4 {
+		t.Errorf("racing after a replay fetched worker.wasm %d times and %d dataset files, want 1 and 4", d.Trainer, d.Data)
+	}
+	evalBool(t, tab, "two workers raced", `window.padaWorkers === 2`)
 	return p
+}
+
+// checkDeleteBox publishes record and deletes it from its replay's
+// delete box: a wrong token gets the server's message and the share
+// stays; the right one deletes it, and the link then says so.
+func checkDeleteBox(t *testing.T, ctx context.Context, base string, record []byte) {
+	t.Helper()
+	hc := &http.Client{Timeout: 30 * time.Second}
+	resp, err := hc.Post(base+"/api/shares", "application/json", bytes.NewReader(record))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pub ui.Published
+	json.NewDecoder(resp.Body).Decode(&pub)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("publishing for the delete box: %d", resp.StatusCode)
+	}
+	tab := newTab(t, ctx)
+	link := base + "/#share=" + pub.ID
+	openReplay(t, tab, link)
+	if err := chromedp.Run(tab, chromedp.Evaluate(`document.querySelector(".share-delete").open = true`, nil)); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ token, want string }{
+		{"", "Not deleted (HTTP 403): deleting a share needs its delete token"},
+		{"wrong-token", "Not deleted (HTTP 403): wrong delete token"},
+		{pub.Token, "Deleted: the permalink no longer opens this race."},
+	} {
+		// Each answer's message differs from the one before, which the
+		// page shows until the new one arrives.
+		if err := chromedp.Run(tab, typeInto(".share-delete input[name=share-token]", tc.token)); err != nil {
+			t.Fatal(err)
+		}
+		click(t, tab, "#share-delete-token")
+		poll(t, tab, fmt.Sprintf("the delete box's answer to %q", tc.token), `document.querySelector(".share-token-msg").textContent.startsWith(`+strconv.Quote(tc.want)+`)`, 30*time.Second)
+		want := http.StatusOK
+		if tc.token == pub.Token {
+			want = http.StatusNotFound
+		}
+		if code := getCode(t, hc, base+"/api/shares/"+pub.ID); code != want {
+			t.Fatalf("after the delete box with %q the share answers %d, want %d", tc.token, code, want)
+		}
+	}
+	openReplay(t, tab, link)
+	if msg := jsText(tab, `document.querySelector(".share-error").textContent`); !strings.Contains(msg, "no such share") {
+		t.Errorf("reloading the share deleted from its delete box: %q", msg)
+	}
 }
 
 func getCode(t *testing.T, hc *http.Client, url string) int {
@@ -360,6 +468,7 @@ func TestBrowserShare(t *testing.T) {
 	})
 	p := shareFlow(t, ctx, base, &static)
 	checkHostile(t, ctx, base, p.record)
+	checkDeleteBox(t, ctx, base, p.record)
 
 	// Shares this page cannot replay (a store written by other code), a
 	// malformed id, a static host: a message in the page, no replay.
@@ -404,17 +513,16 @@ func TestBrowserShare(t *testing.T) {
 	}
 }
 
-// TestBrowserShareEdge: the same flow on the Worker under wrangler dev
-// (skipped without edge/node_modules or node, unless PADA_REQUIRE_REFS).
+// TestBrowserShareEdge: the same flow on the Worker under wrangler dev,
+// serving the built site as its static assets (skipped without
+// edge/node_modules or node, unless PADA_REQUIRE_REFS).
 func TestBrowserShareEdge(t *testing.T) {
-	if os.Getenv("PADA_SHARE_BROWSER") == "" {
-		t.Skip("opt in with PADA_SHARE_BROWSER=1: the same flow as TestBrowserShare under wrangler dev; not yet run through to the end")
-	}
 	site := siteOrSkip(t)
 	base := startEdge(t, site, 30)
 	ctx, _, logs := browserOrSkip(t, 1366, 768)
 	p := shareFlow(t, ctx, base, nil)
 	checkHostile(t, ctx, base, p.record)
+	checkDeleteBox(t, ctx, base, p.record)
 	click(t, ctx, "#share-delete")
 	poll(t, ctx, "the deletion", `((document.querySelector(".share-msg") || {}).textContent || "").startsWith("Deleted")`, 30*time.Second)
 	tab := newTab(t, ctx)
@@ -433,7 +541,89 @@ func TestBrowserShareEdge(t *testing.T) {
 func reportShare(t *testing.T, server string, p published) {
 	t.Logf("%s: page publish median %.0f ms of %v; replay (fetch, validate, draw) median %.0f ms of %v; record %d bytes",
 		server, median(p.publishMs), p.publishMs, median(p.replayMs), p.replayMs, len(p.record))
+	t.Logf("%s: a normal page load fetched %d resources, %.0f bytes as sent (%s); a replay %d, %.0f bytes (%s)", server,
+		p.page.Requests, p.page.Bytes, strings.Join(p.page.List, ", "), p.replay.Requests, p.replay.Bytes, strings.Join(p.replay.List, ", "))
 	if f := os.Getenv("PADA_SHARE_OUT"); f != "" {
 		os.WriteFile(f, p.record, 0o644)
+	}
+}
+
+// TestShareScreenshots: the Publish dialog, a replay and the blog widget
+// at 1366x768 and 390x844, light and dark, into $PADA_SCREENSHOTS
+// (share-*.png; make screenshots does not run it: run it with -run).
+func TestShareScreenshots(t *testing.T) {
+	dir := os.Getenv("PADA_SCREENSHOTS")
+	if dir == "" {
+		t.Skip("PADA_SCREENSHOTS is not set")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	a, err := newAPI(testOptions(filepath.Join(t.TempDir(), "runs.db")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.Close)
+	for _, tc := range []struct {
+		w, h int64
+		dark bool
+	}{{1366, 768, false}, {390, 844, false}, {1366, 768, true}, {390, 844, true}} {
+		name := fmt.Sprintf("%dx%d", tc.w, tc.h)
+		if tc.dark {
+			name += "-dark"
+		}
+		t.Run(name, func(t *testing.T) {
+			ctx, base, logs := browserWith(t, tc.w, tc.h, a.mount)
+			if err := chromedp.Run(ctx, darkMedia(tc.dark)); err != nil {
+				t.Fatal(err)
+			}
+			shot := func(ctx context.Context, step string, full bool) {
+				t.Helper()
+				time.Sleep(400 * time.Millisecond)
+				var b []byte
+				act := chromedp.CaptureScreenshot(&b)
+				if full {
+					act = chromedp.FullScreenshot(&b, 100) // 100: PNG
+				}
+				if err := chromedp.Run(ctx, page.BringToFront(), act); err != nil {
+					t.Fatal(err)
+				}
+				p := fmt.Sprintf("%s/share-%s-%s.png", dir, step, name)
+				if err := os.WriteFile(p, b, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				t.Logf("wrote %s", p)
+			}
+			openPage(t, ctx, base+"/"+tinyRace)
+			click(t, ctx, "#race")
+			waitStats(t, ctx, "both runs done", 4*time.Minute, func(s []ui.RunStats) bool {
+				return all(s, 2, func(r ui.RunStats) bool { return r.Done })
+			})
+			poll(t, ctx, "the Publish button", `document.querySelector("#publish") !== null`, 10*time.Second)
+			click(t, ctx, "#publish")
+			poll(t, ctx, "the permalink", `(document.querySelector(".share-link") || {}).value !== undefined`, 30*time.Second)
+			if err := chromedp.Run(ctx, chromedp.ScrollIntoView(".publish", chromedp.ByQuery)); err != nil {
+				t.Fatal(err)
+			}
+			shot(ctx, "0-publish", false)
+			link := jsText(ctx, `document.querySelector(".share-link").value`)
+			_, id, _ := strings.Cut(link, "#share=")
+			tab := newTab(t, ctx)
+			if err := chromedp.Run(tab, darkMedia(tc.dark)); err != nil {
+				t.Fatal(err)
+			}
+			openReplay(t, tab, link)
+			shot(tab, "1-replay", false)
+			shot(tab, "2-replay-full", true)
+			embed := newTab(t, ctx)
+			if err := chromedp.Run(embed, darkMedia(tc.dark)); err != nil {
+				t.Fatal(err)
+			}
+			openReplay(t, embed, base+"/#embed=1&share="+id)
+			shot(embed, "3-widget-full", true)
+			if msgs := logs.all(); len(msgs) > 0 {
+				t.Errorf("console errors: %q", msgs)
+			}
+		})
 	}
 }

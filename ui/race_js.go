@@ -84,6 +84,32 @@ func (rc *race) start(c *Root, cfgs []run.Config) {
 		rc.startNative(c, cfgs, gen)
 		return
 	}
+	if global.Get("padaWorkerModule").Type() != js.TypeObject && global.Get("padaLoadTrainer").Type() == js.TypeFunction {
+		// A page opened from a share link loaded no trainer: fetch it
+		// now (public/app.js), then start the workers unless the race
+		// was reset meanwhile.
+		go func() {
+			_, err := await(global.Call("padaLoadTrainer"))
+			c.env.Lock()
+			defer c.env.UnlockRender()
+			switch {
+			case gen != rc.gen:
+			case err != nil:
+				for _, r := range c.Runs {
+					r.Status, r.Err = StatusError, "the trainer could not be loaded: "+err.Error()
+				}
+			default:
+				rc.startWorkers(c, cfgs, gen)
+			}
+		}()
+		return
+	}
+	rc.startWorkers(c, cfgs, gen)
+}
+
+// startWorkers starts one Web Worker per config from the trainer module
+// and dataset that public/app.js loaded.
+func (rc *race) startWorkers(c *Root, cfgs []run.Config, gen int) {
 	module := global.Get("padaWorkerModule")
 	dataset := global.Get("padaData")
 	truths := global.Get("padaTruths") // app.js: each space's table by name

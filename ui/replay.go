@@ -50,9 +50,45 @@ func (c *Root) RaceRecord() (run.Record, error) {
 			}
 			rr.Ranking = append(rr.Ranking, row)
 		}
+		rr.Examples = r.recordExamples()
 		rec.Runs = append(rec.Runs, rr)
 	}
 	return rec, rec.Validate()
+}
+
+// shownExamples is how many of the most and of the least sampled
+// examples the data chart pictures.
+const shownExamples = 8
+
+// recordExamples are the thumbnails the run's data chart shows (the
+// first shownExamples of the last epoch's most and least sampled), for
+// its record; nil when it shows none.
+func (r *Run) recordExamples() *run.RecordExamples {
+	n := len(r.Epochs)
+	if n == 0 || r.Epochs[n-1].Data == nil || len(r.Thumbs) == 0 {
+		return nil
+	}
+	d := r.Epochs[n-1].Data
+	x := &run.RecordExamples{C: r.TC, H: r.TH, W: r.TW}
+	seen := map[int]bool{}
+	for _, ids := range [][]int{d.Top, d.Bottom} {
+		for _, id := range ids[:min(len(ids), shownExamples)] {
+			px, ok := r.Thumbs[id]
+			if !ok || seen[id] || len(px) != x.C*x.H*x.W {
+				continue
+			}
+			seen[id] = true
+			label, ok := r.Labels[id]
+			if !ok || r.Started == nil || label < 0 || label >= len(r.Started.Classes) {
+				label = -1
+			}
+			x.Items = append(x.Items, run.RecordExample{ID: id, Label: label, Pixels: px})
+		}
+	}
+	if len(x.Items) == 0 || x.C != 1 && x.C != 3 || x.H < 1 || x.H > run.MaxRecordThumbSide || x.W < 1 || x.W > run.MaxRecordThumbSide {
+		return nil // nothing to show, or a shape a record cannot carry
+	}
+	return x
 }
 
 // ReplayRuns rebuilds a record's runs by applying their events in order,
@@ -62,6 +98,15 @@ func ReplayRuns(rec run.Record) []*Run {
 	for i, rr := range rec.Runs {
 		r := NewRun(samplerOf(rr), i)
 		r.Config = rr.Config
+		if x := rr.Examples; x != nil {
+			r.Thumbs, r.Labels, r.TC, r.TH, r.TW = map[int][]byte{}, map[int]int{}, x.C, x.H, x.W
+			for _, e := range x.Items {
+				r.Thumbs[e.ID] = e.Pixels
+				if e.Label >= 0 {
+					r.Labels[e.ID] = e.Label
+				}
+			}
+		}
 		for _, e := range rr.Events {
 			r.Event(e)
 		}
@@ -120,6 +165,7 @@ func (c *Root) followShare() {
 	}
 	sh.Replay, sh.Loading, sh.LoadErr, sh.Token, sh.TokenMsg = nil, "", "", "", ""
 	if id == "" {
+		c.race.loadTrainer() // a page opened from a share link has none yet
 		return
 	}
 	c.race.stop()

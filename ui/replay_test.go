@@ -6,6 +6,8 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -42,7 +44,15 @@ func finishedRace(t *testing.T) *Root {
 			}
 		}
 		probs[2][3], probs[2][0] = 0.3, 0.1
-		r.Apply(msg.Batch{Mem: 30 << 20, Images: 500, Busy: 2, Events: []run.Event{
+		// The pictures of the data chart's examples, as a worker sends
+		// them (example 2 has no class: its label is out of range).
+		thumbs := map[int][]byte{1: make([]byte, 256), 4: make([]byte, 256), 2: make([]byte, 256)}
+		for id, px := range thumbs {
+			for j := range px {
+				px[j] = byte(id*50 + j)
+			}
+		}
+		r.Apply(msg.Batch{Thumbs: thumbs, Labels: map[int]int{1: 1, 4: 0, 2: 9}, C: 1, H: 16, W: 16, Mem: 30 << 20, Images: 500, Busy: 2, Events: []run.Event{
 			{Type: run.TypeStarted, Time: 0.01, Started: &run.Started{Config: r.Config, Archs: 2, StepsPerEpoch: 2, TrainImages: 900,
 				Backend: "go-wasm/wasm-simd128 worker", Classes: []string{"T-shirt", "Dress"},
 				Truth: &run.TruthTable{Rows: 500, Known: 2, Doubly: 85, SeedTau: 0.71, Ceiling: 0.84}}},
@@ -84,8 +94,7 @@ func pageCharts(c *Root) []string {
 
 // A finished race becomes a record that validates, survives JSON as a
 // server stores it, and replays into the same charts, tau lines and
-// summary; only the thumbnails (which the record does not carry) are
-// missing.
+// summary, with the data chart's example pictures and class names.
 func TestRecordReplaysTheRace(t *testing.T) {
 	c := finishedRace(t)
 	rec, err := c.RaceRecord()
@@ -116,12 +125,19 @@ func TestRecordReplaysTheRace(t *testing.T) {
 	if viewer.ShareErr() != "" || viewer.Shares.Replay == nil {
 		t.Fatalf("replay: %q", viewer.ShareErr())
 	}
+	if x := rec.Runs[1].Examples; x == nil || len(x.Items) != 3 || x.C != 1 || x.H != 16 || x.Items[0].ID != 1 || x.Items[0].Label != 1 || x.Items[2].Label != -1 {
+		t.Fatalf("the record's examples: %+v", x)
+	}
 	want, got := pageCharts(c), pageCharts(viewer)
+	pictures := 0
 	for i := range want {
-		w := stripThumbs(want[i])
-		if i >= len(got) || w != stripThumbs(got[i]) {
-			t.Errorf("replayed view %d differs:\n got %.300s\nwant %.300s", i, got[min(i, len(got)-1)], w)
+		pictures += strings.Count(want[i], "<img ")
+		if i >= len(got) || want[i] != got[i] {
+			t.Errorf("replayed view %d differs:\n got %.300s\nwant %.300s", i, got[min(i, len(got)-1)], want[i])
 		}
+	}
+	if pictures == 0 || !strings.Contains(strings.Join(got, ""), "example 1: Dress") {
+		t.Errorf("the replay shows %d example pictures, and no class names", pictures)
 	}
 	if len(got) != len(want) {
 		t.Errorf("%d views replayed, want %d", len(got), len(want))
@@ -152,16 +168,27 @@ func TestRecordReplaysTheRace(t *testing.T) {
 	}
 }
 
-// stripThumbs drops the data chart's example pictures, which come from
-// the worker's batches and not from events.
-func stripThumbs(s string) string {
-	for {
-		i := strings.Index(s, "<img ")
-		if i < 0 {
-			return s
-		}
-		j := strings.Index(s[i:], "/>")
-		s = s[:i] + s[i+j+2:]
+// TestOldRecordReplays: a record that the page published before the
+// example thumbnails were added (core/run's testdata: a race in headless
+// Chromium, as the share API stored it) replays, with ids and no
+// pictures in its data chart.
+func TestOldRecordReplays(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "core", "run", "testdata", "record-v1-page.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	viewer := NewRoot(nil, "#share="+id1+"&views=loss,rank,data")
+	viewer.followShare()
+	viewer.ShareFetched(id1, Answer{Code: 200, JSON: true, Body: string(b)})
+	if viewer.ShareErr() != "" || viewer.Shares.Replay == nil || len(viewer.Runs) != 2 || viewer.Runs[1].Status != StatusDone {
+		t.Fatalf("the old record: %q", viewer.ShareErr())
+	}
+	var data string
+	for _, ch := range viewer.RunCharts(1, viewer.Runs[1]) {
+		data += ch.HTML
+	}
+	if strings.Contains(data, "<img ") || !strings.Contains(data, "Data importance") {
+		t.Errorf("the old record's data chart: %.400s", data)
 	}
 }
 
@@ -269,8 +296,25 @@ func checkInert(t *testing.T, h string) {
 		if !ok {
 			continue
 		}
+		if se.Name.Local == "img" {
+			// The data chart's example pictures, which the page writes
+			// itself: a BMP it encodes from the record's pixel bytes, and
+			// text attributes.
+			for _, a := range se.Attr {
+				switch a.Name.Local {
+				case "alt", "title", "width", "height":
+				case "src":
+					if !strings.HasPrefix(a.Value, "data:image/bmp;base64,") || strings.Trim(a.Value[len("data:image/bmp;base64,"):], "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") != "" {
+						t.Errorf("<img src=%.80q> in %.200s", a.Value, h)
+					}
+				default:
+					t.Errorf("attribute %s=%q in <img> in %.200s", a.Name.Local, a.Value, h)
+				}
+			}
+			continue
+		}
 		switch se.Name.Local {
-		case "script", "img", "iframe", "object", "embed", "foreignObject", "a", "use", "image":
+		case "script", "iframe", "object", "embed", "foreignObject", "a", "use", "image":
 			t.Errorf("element <%s> in %.200s", se.Name.Local, h)
 		}
 		for _, a := range se.Attr {

@@ -98,3 +98,18 @@ func (c *Root) startShares() {
 	c.race.probeShares(c)
 	c.locked(c.followShare)
 }
+
+// trainerAsked is set once loadTrainer has asked for the trainer.
+var trainerAsked bool
+
+// loadTrainer starts fetching the trainer and the dataset that a page
+// opened from a share link did not load (public/app.js), once the page
+// leaves the replay, so that its first race waits less; a normal page
+// has them already.
+func (*race) loadTrainer() {
+	if trainerAsked || global.Get("padaLoadTrainer").Type() != js.TypeFunction {
+		return
+	}
+	trainerAsked = true
+	go await(global.Call("padaLoadTrainer")) // an error shows when a race needs it
+}

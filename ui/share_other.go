@@ -9,3 +9,4 @@ func (*race) loadShare(*Root, string)                 {}
 func (*race) publish(*Root, string)                   {}
 func (*race) deleteShare(*Root, string, string, bool) {}
 func (*race) probeShares(*Root)                       {}
+func (*race) loadTrainer()                            {}

@@ -29,7 +29,9 @@ var (
 )
 
 // Record is a real two-run race (a small supernet trained on synthetic
-// data with uniform and with PA&DA sampling), trained once per process.
+// data with uniform and with PA&DA sampling), trained once per process;
+// the PA&DA run carries example thumbnails, as the page records them
+// (synthetic data has no class names: their labels are -1).
 func Record(t testing.TB) run.Record {
 	t.Helper()
 	once.Do(func() {
@@ -38,6 +40,15 @@ func Record(t testing.TB) run.Record {
 		for _, p := range [][2]string{{"uniform", "uniform"}, {"pa", "da"}} {
 			rec.Runs = append(rec.Runs, tinyRun(t, p[0], p[1]))
 		}
+		x := &run.RecordExamples{C: 1, H: 8, W: 8}
+		for i := range 4 {
+			px := make([]byte, 64)
+			for j := range px {
+				px[j] = byte(i*60 + j)
+			}
+			x.Items = append(x.Items, run.RecordExample{ID: i, Label: -1, Pixels: px})
+		}
+		rec.Runs[1].Examples = x
 	})
 	b, err := json.Marshal(rec)
 	if err != nil {
@@ -288,6 +299,16 @@ func Check(t *testing.T, c *Client, limit int) Timing {
 		bad := Record(t)
 		bad.Runs[1].Config.Sampler.Path = "random"
 		badB, _ := json.Marshal(bad)
+		many := Record(t)
+		for len(many.Runs[1].Examples.Items) <= run.MaxRecordExamples {
+			e := many.Runs[1].Examples.Items[0]
+			e.ID = len(many.Runs[1].Examples.Items)
+			many.Runs[1].Examples.Items = append(many.Runs[1].Examples.Items, e)
+		}
+		manyB, _ := json.Marshal(many)
+		short := Record(t)
+		short.Runs[1].Examples.Items[3].Pixels = short.Runs[1].Examples.Items[3].Pixels[:63]
+		shortB, _ := json.Marshal(short)
 		v2 := bytes.Replace(good, []byte(`"version":1,"space"`), []byte(`"version":2,"space"`), 1)
 		big := append(bytes.Repeat([]byte(" "), run.MaxRecordBytes), good...)
 		post := func(ctype string, b []byte) Answer {
@@ -298,6 +319,8 @@ func Check(t *testing.T, c *Client, limit int) Timing {
 		}
 		wantError(t, "oversize", post("application/json", big), http.StatusRequestEntityTooLarge, "", false)
 		wantError(t, "bad field", post("application/json", badB), http.StatusBadRequest, "runs[1].config.sampler.path", false)
+		wantError(t, "too many examples", post("application/json", manyB), http.StatusBadRequest, "runs[1].examples.items", false)
+		wantError(t, "an example's pixels", post("application/json", shortB), http.StatusBadRequest, "runs[1].examples.items[3].px", false)
 		wantError(t, "truncated", post("application/json", good[:len(good)/2]), http.StatusBadRequest, "", false)
 		wantError(t, "not JSON", post("application/json", []byte("<html><script>alert(1)</script>")), http.StatusBadRequest, "", true)
 		wantError(t, "wrong version", post("application/json", v2), http.StatusUnprocessableEntity, "version", false)
