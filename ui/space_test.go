@@ -74,6 +74,9 @@ func TestSpaceSetting(t *testing.T) {
 	if h := s.Hash(); h != "space=nb201-small" {
 		t.Errorf("hash %q, want space=nb201-small", h)
 	}
+	if s.Archs != 60 {
+		t.Errorf("Archs after choosing nb201-small: %d, want its 60 classes", s.Archs)
+	}
 	got, errs := ParseHash("#" + s.Hash())
 	if len(errs) > 0 || !reflect.DeepEqual(got, s) {
 		t.Errorf("round trip: %+v, %v; want %+v", got, errs, s)
@@ -113,7 +116,9 @@ func TestSpaceSetting(t *testing.T) {
 func TestSmallSpaceRace(t *testing.T) {
 	sp := space.NB201SmallCell
 	s := Default()
-	s.Space = sp.Name()
+	if err := s.Set("space", sp.Name()); err != nil {
+		t.Fatal(err)
+	}
 	cfgs, err := s.Configs(true)
 	if err != nil {
 		t.Fatal(err)
@@ -156,8 +161,8 @@ func TestSmallSpaceRace(t *testing.T) {
 			t.Errorf("archs=%d: %q with %d (%v), want %q with %d", tc.archs, cs[0].Eval.Archs, len(cs[0].Eval.List), err, tc.want, tc.n)
 		}
 	}
-	s.Archs = 40
-	if n := s.SpaceNote(); n != "5 ops per edge: 125 architectures in 60 isomorphism classes; the race ranks all 60 (Archs ranked below 60 ranks a sample)" {
+	s.Archs = 60
+	if n := s.SpaceNote(); n != "5 ops per edge: 125 architectures in 60 isomorphism classes; the race ranks all 60 (fewer in Archs ranked: a seeded sample)" {
 		t.Errorf("note %q", n)
 	}
 	s.Archs = 12
@@ -305,5 +310,37 @@ func TestAppTruthFiles(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("app.js truthFiles %v, want %v", got, want)
+	}
+}
+
+// TestSpaceCarriesArchs: choosing a space moves the whole-race count of
+// architectures with it (40 in nb201, 60 in nb201-small) and back, keeps
+// a count the user chose, and a link keeps its own count in either key
+// order.
+func TestSpaceCarriesArchs(t *testing.T) {
+	for _, tc := range []struct {
+		steps [][2]string
+		archs int
+		hash  string
+	}{
+		{[][2]string{{"space", "nb201-small"}}, 60, "space=nb201-small"},
+		{[][2]string{{"space", "nb201-small"}, {"space", "nb201"}}, 40, ""},
+		{[][2]string{{"archs", "25"}, {"space", "nb201-small"}}, 25, "space=nb201-small&archs=25"},
+		{[][2]string{{"space", "nb201-small"}, {"archs", "40"}}, 40, "space=nb201-small&archs=40"},
+		{[][2]string{{"space", "nb201-small"}, {"archs", "40"}, {"space", "nb201"}}, 40, ""},
+	} {
+		s := Default()
+		for _, st := range tc.steps {
+			if err := s.Set(st[0], st[1]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if s.Archs != tc.archs || s.Hash() != tc.hash {
+			t.Errorf("%v: archs %d hash %q, want %d %q", tc.steps, s.Archs, s.Hash(), tc.archs, tc.hash)
+		}
+		got, errs := ParseHash("#" + s.Hash())
+		if len(errs) > 0 || !reflect.DeepEqual(got, s) {
+			t.Errorf("%v: %q reads back as %+v (%v), want %+v", tc.steps, s.Hash(), got, errs, s)
+		}
 	}
 }
