@@ -52,28 +52,15 @@ func BuildSets(cfg run.Config, trainFile, evalFile *data.Set) (Sets, error) {
 	return out, nil
 }
 
-// Synthetic makes a seeded, learnable toy dataset of n images: each class
-// has a random template, and each image is its class's template plus noise.
-// It stands in for real data in tests and benchmarks.
+// Synthetic is data.Synthetic, the seeded toy dataset.
 func Synthetic(n, c, h, w, classes int, seed uint64) *data.Set {
-	r := rand.New(rand.NewPCG(seed, 0x5e))
-	size := c * h * w
-	tmpl := make([][]float64, classes)
-	for k := range tmpl {
-		tmpl[k] = make([]float64, size)
-		for i := range tmpl[k] {
-			tmpl[k][i] = 64 + 128*r.Float64()
-		}
-	}
-	s := &data.Set{N: n, C: c, H: h, W: w, Classes: classes, Name: "synthetic",
-		Pixels: make([]uint8, n*size), Labels: make([]uint8, n)}
-	for i := 0; i < n; i++ {
-		k := i % classes
-		s.Labels[i] = uint8(k)
-		for j := 0; j < size; j++ {
-			v := tmpl[k][j] + 48*r.NormFloat64()
-			s.Pixels[i*size+j] = uint8(min(max(v, 0), 255))
-		}
-	}
-	return s
+	return data.Synthetic(n, c, h, w, classes, seed)
+}
+
+// LoadData reads the training and evaluation files cfg's data section
+// names, at its shape, from src (data.Load).
+func LoadData(cfg run.Config, src data.Source) (trainFile, evalFile *data.Set, err error) {
+	s := cfg.Shape
+	return data.Load(data.Spec{Name: cfg.Data.Name, Dir: cfg.Data.Dir, Train: cfg.Data.Train,
+		C: s.InC, H: s.H, W: s.W, Classes: s.Classes, Seed: cfg.Seed}, src)
 }

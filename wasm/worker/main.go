@@ -15,7 +15,6 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
-	"testing/fstest"
 	"time"
 
 	"errors"
@@ -39,7 +38,7 @@ const flushEvery = 200 * time.Millisecond
 type command struct {
 	typ    string
 	config string
-	files  map[string][]byte
+	files  data.MemFS
 	truth  string
 }
 
@@ -116,7 +115,7 @@ func main() {
 		if c.typ == "start" {
 			c.config = jsString(m.Get("config"))
 			c.truth = jsString(m.Get("truth"))
-			c.files = map[string][]byte{}
+			c.files = data.MemFS{}
 			if d := m.Get("data"); d.Type() == js.TypeObject {
 				keys := self.Get("Object").Call("keys", d)
 				for i := 0; i < keys.Length(); i++ {
@@ -294,20 +293,9 @@ func (w *worker) start(c command) (field string, err error) {
 		}
 		return "config", err
 	}
-	var trainFile, evalFile *data.Set
-	if cfg.Data.Name == "synthetic" {
-		s := cfg.Shape
-		n := max(cfg.Data.Train, 2000)
-		trainFile = train.Synthetic(n, s.InC, s.H, s.W, s.Classes, cfg.Seed)
-		evalFile = train.Synthetic(n/4, s.InC, s.H, s.W, s.Classes, cfg.Seed+1)
-	} else {
-		fsys := fstest.MapFS{}
-		for k, b := range c.files {
-			fsys[k] = &fstest.MapFile{Data: b}
-		}
-		if trainFile, evalFile, err = data.LoadDefault(fsys); err != nil {
-			return "data", err
-		}
+	trainFile, evalFile, err := train.LoadData(cfg, data.Source{Fashion16: data.MemFS(c.files)})
+	if err != nil {
+		return "data", err
 	}
 	truth := func() (*groundtruth.Table, error) {
 		if cfg.Eval.Truth == "" {
