@@ -30,6 +30,9 @@ func raceSmallSpace(t *testing.T, ctx context.Context, url string) {
 	if note := jsText(ctx, `document.querySelector(".space-note").textContent`); !strings.Contains(note, "60 isomorphism classes") || !strings.Contains(note, "ranks all 60") {
 		t.Errorf("the space's note reads %q", note)
 	}
+	if v := jsText(ctx, `document.querySelector("input[name=archs]").value`); v != "60" {
+		t.Errorf("the Archs ranked field reads %q after choosing nb201-small, want 60 (what the race ranks)", v)
+	}
 	if err := chromedp.Run(ctx, chromedp.Click("#race", chromedp.ByQuery)); err != nil {
 		t.Fatal(err)
 	}
