@@ -45,6 +45,8 @@ function gemmImports(mem) {
       k.sgemm(tA, tB, m, n, kk, alpha, a, lda, b, ldb, beta, c, ldc, ws, wsLen),
     im2col: (col, src, n, h, w, kk, pad) => k.im2col(col, src, n, h, w, kk, pad),
     col2im: (acc, col, n, h, w, kk, pad) => k.col2im(acc, col, n, h, w, kk, pad),
+    im2cols: (col, src, n, h, w, kk, pad, st, ho, wo) => k.im2cols(col, src, n, h, w, kk, pad, st, ho, wo),
+    col2ims: (acc, col, n, h, w, kk, pad, st, ho, wo) => k.col2ims(acc, col, n, h, w, kk, pad, st, ho, wo),
     // The elementwise kernels (core/gemm/vec_js.go).
     relu: (x, n) => k.relu(x, n),
     mask: (x, m, n) => k.mask(x, m, n),

@@ -90,3 +90,28 @@ func col2imSame(acc, col []float32, n, h, w, k, pad int) {
 	}
 	simdCol2im(unsafe.Pointer(&acc[0]), unsafe.Pointer(&col[0]), int32(n), int32(h), int32(w), int32(k), int32(pad))
 }
+
+// simdIm2cols and simdCol2ims are the module's general (strided) im2col
+// and col2im: Im2col and Col2im on one channel, for n*ho*wo > 0.
+//
+//go:wasmimport gemm im2cols
+func simdIm2cols(col, src unsafe.Pointer, n, h, w, k, pad, stride, ho, wo int32)
+
+//go:wasmimport gemm col2ims
+func simdCol2ims(acc, col unsafe.Pointer, n, h, w, k, pad, stride, ho, wo int32)
+
+func im2colGen(col, src []float32, n, h, w, k, pad, stride, ho, wo int) {
+	if !simdOn || h*w == 0 {
+		im2colGo(col, src, n, h, w, k, pad, stride, ho, wo)
+		return
+	}
+	simdIm2cols(unsafe.Pointer(&col[0]), unsafe.Pointer(&src[0]), int32(n), int32(h), int32(w), int32(k), int32(pad), int32(stride), int32(ho), int32(wo))
+}
+
+func col2imGen(acc, col []float32, n, h, w, k, pad, stride, ho, wo int) {
+	if !simdOn || h*w == 0 {
+		col2imGo(acc, col, n, h, w, k, pad, stride, ho, wo)
+		return
+	}
+	simdCol2ims(unsafe.Pointer(&acc[0]), unsafe.Pointer(&col[0]), int32(n), int32(h), int32(w), int32(k), int32(pad), int32(stride), int32(ho), int32(wo))
+}

@@ -146,3 +146,54 @@ func TestPool3BackMatchesGo(t *testing.T) {
 		}
 	}
 }
+
+// TestIm2colMatchesGo runs the module's general im2col and col2im against
+// the pure-Go loops over im2colShapes, bit for bit, at offsets 0-3 floats,
+// with the columns NaN-filled before im2col (an unwritten element shows)
+// and a random acc before col2im. The stride-2 gather's vector loop stops
+// eight floats before the end of the channel's planes, so the shapes
+// include planes whose last rows take the scalar tail.
+func TestIm2colMatchesGo(t *testing.T) {
+	requireSIMD(t)
+	rng := rand.New(rand.NewPCG(7, 8))
+	im2colShapes(func(n, h, w, k, pad, stride int) {
+		ho, wo, ok := checkGeneral(k*k*n*(h+2*pad)*(w+2*pad), n*h*w, n, h, w, k, pad, stride)
+		if !ok {
+			return
+		}
+		for off := 0; off < 4; off++ {
+			src := make([]float32, off+n*h*w)[off:]
+			for i := range src {
+				src[i] = float32(rng.NormFloat64())
+			}
+			got := make([]float32, off+k*k*n*ho*wo)[off:]
+			want := make([]float32, len(got))
+			for i := range got {
+				got[i], want[i] = float32(math.NaN()), float32(math.NaN())
+			}
+			im2colGen(got, src, n, h, w, k, pad, stride, ho, wo)
+			im2colGo(want, src, n, h, w, k, pad, stride, ho, wo)
+			for i := range got {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("im2col n%d h%d w%d k%d pad%d stride%d off%d: col[%d] = %v, Go %v", n, h, w, k, pad, stride, off, i, got[i], want[i])
+				}
+			}
+			for i := range got {
+				got[i] = float32(rng.NormFloat64())
+			}
+			accG := make([]float32, off+n*h*w)[off:]
+			accW := make([]float32, len(accG))
+			for i := range accG {
+				accG[i] = float32(rng.NormFloat64())
+				accW[i] = accG[i]
+			}
+			col2imGen(accG, got, n, h, w, k, pad, stride, ho, wo)
+			col2imGo(accW, got, n, h, w, k, pad, stride, ho, wo)
+			for i := range accG {
+				if math.Float32bits(accG[i]) != math.Float32bits(accW[i]) {
+					t.Fatalf("col2im n%d h%d w%d k%d pad%d stride%d off%d: acc[%d] = %v, Go %v", n, h, w, k, pad, stride, off, i, accG[i], accW[i])
+				}
+			}
+		}
+	})
+}

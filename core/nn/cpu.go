@@ -294,6 +294,13 @@ func (t *im2colTask) Do(lo, hi int) {
 		t.same(lo, hi)
 		return
 	}
+	if !g.ReLU { // the blocked convolutions (conv.go): gemm's loops, simd128 in wasm
+		kk, hw := g.K*g.K, g.H*g.W
+		for ci := lo; ci < hi; ci++ {
+			gemm.Im2col(t.col[ci*kk*p:(ci+1)*kk*p], t.src[ci*g.N*hw:(ci+1)*g.N*hw], g.N, g.H, g.W, g.K, g.Pad, g.Stride)
+		}
+		return
+	}
 	for ci := lo; ci < hi; ci++ {
 		for kh := 0; kh < g.K; kh++ {
 			for kw := 0; kw < g.K; kw++ {
@@ -395,6 +402,13 @@ func (t *col2imTask) Do(lo, hi int) {
 	hw := g.H * g.W
 	if g.Stride == 1 && ho == g.H && wo == g.W && !g.ReLU {
 		t.same(lo, hi)
+		return
+	}
+	if !g.ReLU { // the blocked convolutions (conv.go): gemm's loops, simd128 in wasm
+		kk := g.K * g.K
+		for ci := lo; ci < hi; ci++ {
+			gemm.Col2im(t.dsrc[ci*g.N*hw:(ci+1)*g.N*hw], t.col[ci*kk*p:(ci+1)*kk*p], g.N, g.H, g.W, g.K, g.Pad, g.Stride)
+		}
 		return
 	}
 	for ci := lo; ci < hi; ci++ {

@@ -75,6 +75,11 @@ func Module() []byte {
 		m.add(f)
 	}
 	m.add(pool3back(h.zero, m.add(axpy()), m.add(vmul()), m.add(add3())))
+	for _, back := range []bool{false, true} {
+		f := convStrided(map[bool]string{false: "im2cols", true: "col2ims"}[back], back, h.zero)
+		f.export = true
+		m.add(f)
+	}
 	return m.encode()
 }
 
