@@ -17,6 +17,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"pada/serve/site"
 	"pada/ui"
 )
 
@@ -44,7 +45,7 @@ func browserWith(t *testing.T, w, h int64, wrap func(http.Handler) http.Handler)
 		}
 	}
 	dir := siteOrSkip(t)
-	h2, err := webHandler(dir)
+	h2, err := site.Handler(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

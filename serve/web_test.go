@@ -15,19 +15,21 @@ import (
 	"testing"
 
 	"github.com/andybalholm/brotli"
+
+	"pada/serve/site"
 )
 
 // testSite builds the site once per test binary (the wasm builds take a
 // while on a small machine; go's build cache makes later runs quick).
 var testSite = sync.OnceValues(func() (string, error) {
-	root, err := moduleRoot()
+	root, err := site.ModuleRoot()
 	if err != nil {
 		return "", err
 	}
 	// One folder per checkout: two checkouts testing at once must not
 	// rebuild each other's binaries under their feet.
 	dir := filepath.Join(os.TempDir(), fmt.Sprintf("pada-web-test-site-%x", sha256.Sum256([]byte(root)))[:len("pada-web-test-site-")+12])
-	return dir, buildSite(root, dir, func(string, ...any) {})
+	return dir, site.Build(root, dir, func(string, ...any) {}, nil)
 })
 
 func siteOrSkip(t *testing.T) string {
@@ -44,7 +46,7 @@ func siteOrSkip(t *testing.T) string {
 
 func TestWebServesSite(t *testing.T) {
 	dir := siteOrSkip(t)
-	h, err := webHandler(dir)
+	h, err := site.Handler(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +117,7 @@ func TestWebServesSite(t *testing.T) {
 		}
 	}
 	// wasm_exec.js is this Go's, not a stale copy.
-	goroot, err := goEnv("GOROOT")
+	goroot, err := site.GoEnv("GOROOT")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,50 +125,6 @@ func TestWebServesSite(t *testing.T) {
 	got, _ := os.ReadFile(filepath.Join(dir, "wasm_exec.js"))
 	if string(want) != string(got) {
 		t.Error("wasm_exec.js differs from $(go env GOROOT)/lib/wasm/wasm_exec.js")
-	}
-}
-
-func TestWebRefusesCrossSite(t *testing.T) {
-	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "index.html"), []byte("<!doctype html>"), 0o644)
-	h, err := webHandler(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, tc := range []struct {
-		method string
-		hdr    map[string]string
-		code   int
-	}{
-		{"GET", nil, 200},
-		{"GET", map[string]string{"Sec-Fetch-Site": "same-origin"}, 200},
-		{"GET", map[string]string{"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate"}, 200},
-		{"GET", map[string]string{"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "no-cors"}, 403},
-		{"POST", map[string]string{"Sec-Fetch-Site": "cross-site"}, 403},
-		{"POST", map[string]string{"Origin": "https://evil.example"}, 403},
-		{"POST", map[string]string{"Sec-Fetch-Site": "same-origin"}, 405},
-		{"PUT", nil, 405},
-	} {
-		req := httptest.NewRequest(tc.method, "http://127.0.0.1:8080/", nil)
-		for k, v := range tc.hdr {
-			req.Header.Set(k, v)
-		}
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		if rec.Code != tc.code {
-			t.Errorf("%s %v: status %d, want %d", tc.method, tc.hdr, rec.Code, tc.code)
-		}
-	}
-}
-
-func TestContentType(t *testing.T) {
-	for name, want := range map[string]string{
-		"a.wasm": "application/wasm", "b.js": "text/javascript; charset=utf-8",
-		"c.gz": "application/gzip", "d.csv": "text/csv; charset=utf-8", "e.bin": "application/octet-stream",
-	} {
-		if got := contentType(name); got != want {
-			t.Errorf("%s: %q, want %q", name, got, want)
-		}
 	}
 }
 

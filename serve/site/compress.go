@@ -1,4 +1,4 @@
-package main
+package site
 
 import (
 	"bytes"
@@ -10,7 +10,7 @@ import (
 )
 
 // Precompressed copies of the site's files sit next to them as NAME.br
-// and NAME.gz; webHandler serves the best one the client accepts. The
+// and NAME.gz; Handler serves the best one the client accepts. The
 // wasm binaries are most of the page, and brotli at its highest quality
 // (with a 16 MiB window) makes them about 26% smaller than gzip -9: 2.0
 // MB for both instead of 2.7 MB. That costs about 40 CPU-seconds per
