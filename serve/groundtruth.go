@@ -273,7 +273,8 @@ func (o gtBuild) run(ctx context.Context) error {
 		o.logf("no worker answers on %s: building here\n", o.natsURL)
 	}
 
-	b := groundtruth.Builder{Config: o.cfg, Train: sets.Train, Eval: sets.Eval, Seeds: o.seeds, Workers: o.workers}
+	b := groundtruth.Builder{Config: o.cfg, Train: sets.Train, Eval: sets.Eval, Seeds: o.seeds, Workers: o.workers,
+		NewTrainer: train.StandaloneFor(o.cfg, sets.Train, sets.Eval)}
 	start := time.Now()
 	done := 0
 	err = b.Build(ctx, tasks, func(r groundtruth.Row) error {

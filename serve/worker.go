@@ -153,7 +153,7 @@ type worker struct {
 
 type gtSlot struct {
 	busy bool
-	st   *groundtruth.Standalone
+	st   *train.Standalone
 	be   *nn.CPU
 	hash string
 }
@@ -235,7 +235,7 @@ func decodeStrict(b []byte, v any) error {
 }
 
 // groundTruth trains one architecture with one seed, exactly as a local
-// build's worker does (groundtruth.Standalone).
+// build's worker does (train.Standalone).
 func (w *worker) groundTruth(ctx context.Context, g gtJob) (gtResult, error) {
 	if err := g.Config.Validate(); err != nil {
 		return gtResult{}, err
@@ -297,7 +297,7 @@ func (w *worker) gtSlot(g gtJob) (*gtSlot, error) {
 		return nil, fmt.Errorf("eval.split %q: no such split in dataset %q", g.Config.Eval.Split, g.Config.Data.Name)
 	}
 	be := nn.NewCPU(1)
-	st, err := groundtruth.NewStandalone(g.Config, be, sets.Train, sets.Eval)
+	st, err := train.NewStandalone(g.Config, be, sets.Train, sets.Eval)
 	if err != nil {
 		be.Close()
 		return nil, err

@@ -294,6 +294,9 @@ type Builder struct {
 	// NewBackend makes a worker's backend; nil means nn.NewCPU(1). A
 	// backend with a Close method is closed when its worker ends.
 	NewBackend func() nn.Backend
+	// NewTrainer makes a worker's trainer on its backend
+	// (train.StandaloneFor(Config, Train, Eval)); it is required.
+	NewTrainer func(nn.Backend) (Trainer, error)
 }
 
 // Build trains tasks and hands each finished architecture's row to emit as
@@ -320,15 +323,18 @@ func (b *Builder) Build(ctx context.Context, tasks []Task, emit func(Row) error)
 	if newBackend == nil {
 		newBackend = func() nn.Backend { return nn.NewCPU(1) }
 	}
+	if b.NewTrainer == nil {
+		return errors.New("groundtruth: the Builder has no NewTrainer")
+	}
 	workers := max(1, min(b.Workers, len(tasks)))
-	trainers := make([]*Standalone, workers)
+	trainers := make([]Trainer, workers)
 	for w := range trainers {
 		be := newBackend()
-		st, err := NewStandalone(b.Config, be, b.Train, b.Eval)
+		st, err := b.NewTrainer(be)
 		if err != nil {
 			closeBackend(be)
 			for _, s := range trainers[:w] {
-				closeBackend(s.net.Backend())
+				closeBackend(s.Net().Backend())
 			}
 			return err
 		}
@@ -349,7 +355,7 @@ func (b *Builder) Build(ctx context.Context, tasks []Task, emit func(Row) error)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			defer closeBackend(st.net.Backend())
+			defer closeBackend(st.Net().Backend())
 			for t := range jobs {
 				row, err := b.train(ctx, st, t)
 				results <- result{row, err}
@@ -410,8 +416,8 @@ func closeBackend(be nn.Backend) {
 }
 
 // train runs one task's seeds and makes its row.
-func (b *Builder) train(ctx context.Context, st *Standalone, t Task) (Row, error) {
-	sp := st.net.Space()
+func (b *Builder) train(ctx context.Context, st Trainer, t Task) (Row, error) {
+	sp := st.Net().Space()
 	row := Row{Arch: t.Arch, Key: sp.Key(t.Arch), Seeds: make([]float64, len(b.Seeds))}
 	for i := range row.Seeds {
 		row.Seeds[i] = math.NaN()
@@ -427,7 +433,7 @@ func (b *Builder) train(ctx context.Context, st *Standalone, t Task) (Row, error
 		sum += res.Acc
 	}
 	row.Acc = sum / float64(len(t.Seeds))
-	row.Params = st.net.ParamCount(t.Arch)
+	row.Params = st.Net().ParamCount(t.Arch)
 	row.FLOPs = FLOPsIn(sp, b.Config.Shape, t.Arch)
 	return row, nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"pada/core/groundtruth"
 	"pada/core/space"
+	"pada/core/train"
 )
 
 func TestSample(t *testing.T) {
@@ -108,7 +109,8 @@ func tinyBuilder(t *testing.T, workers int) *groundtruth.Builder {
 	c := tinyConfig()
 	c.Epochs = 1
 	sets := tinySets(t, c, 48, 11)
-	return &groundtruth.Builder{Config: c, Train: sets.Train, Eval: sets.Eval, Seeds: []uint64{0, 1}, Workers: workers}
+	return &groundtruth.Builder{Config: c, Train: sets.Train, Eval: sets.Eval, Seeds: []uint64{0, 1}, Workers: workers,
+		NewTrainer: train.StandaloneFor(c, sets.Train, sets.Eval)}
 }
 
 func tinyProtocol(b *groundtruth.Builder) groundtruth.Protocol {

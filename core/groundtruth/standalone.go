@@ -2,17 +2,8 @@ package groundtruth
 
 import (
 	"context"
-	"fmt"
-	"math"
-	"math/rand/v2"
-	"time"
 
-	"pada/core/data"
-	"pada/core/nn"
-	"pada/core/optim"
-	"pada/core/rank"
 	"pada/core/run"
-	"pada/core/sampler"
 	"pada/core/space"
 	"pada/core/supernet"
 )
@@ -68,120 +59,18 @@ type Result struct {
 	Seconds float64 // training and evaluation time
 }
 
-// Standalone trains fresh networks of single architectures on one
-// backend, one at a time. It is a supernet trained on a fixed path, which
-// is exactly the stand-alone network (see sampler.Fixed), stepped with
-// train.Trainer's arithmetic: the same seeded initialisation, batch order,
-// clipping and SGD. It cannot use the Trainer itself, because package
-// train imports this one for its tables; a test checks that the two give
-// bit-identical weights.
-type Standalone struct {
-	cfg   run.Config
-	net   *supernet.Net
-	train data.Images
-	ev    *rank.Evaluator
-	order sampler.Data
-	sgd   optim.SGD
-	vel   []float32
-	x     []float32
-	y     []int32
-	idx   []int
-}
-
-// NewStandalone prepares stand-alone training under cfg (its shape,
-// epochs and optimiser; cfg.Seed is not used) on be, with training images
-// train and evaluation images eval (the first cfg.Eval.Images of them, or
-// all).
-func NewStandalone(cfg run.Config, be nn.Backend, train, eval data.Images) (*Standalone, error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
-	if train == nil || train.Len() < 2 {
-		return nil, fmt.Errorf("groundtruth: stand-alone training needs at least 2 training images")
-	}
-	if eval == nil || eval.Len() == 0 {
-		return nil, fmt.Errorf("groundtruth: stand-alone training needs evaluation images")
-	}
-	sp, err := cfg.SearchSpace()
-	if err != nil {
-		return nil, err
-	}
-	net, err := supernet.NewSpace(sp, cfg.Shape, be)
-	if err != nil {
-		return nil, err
-	}
-	order, err := sampler.NewData("uniform", train.Len())
-	if err != nil {
-		return nil, err
-	}
-	s := cfg.Shape
-	return &Standalone{
-		cfg: cfg, net: net, train: train, order: order,
-		ev:  rank.NewEvaluator(net, eval, cfg.Eval.Images),
-		sgd: optim.SGD{Momentum: float32(cfg.Momentum), WeightDecay: float32(cfg.WeightDecay)},
-		vel: make([]float32, len(net.Params)),
-		x:   make([]float32, s.Batch*s.InC*s.H*s.W),
-		y:   make([]int32, s.Batch),
-	}, nil
-}
-
-// Net is the network trained last; its weights are those of the last
-// architecture after Train returns.
-func (s *Standalone) Net() *supernet.Net { return s.net }
-
-// trainerStream is the PCG stream of train.Trainer's generator: sharing it
-// makes a stand-alone run the very run the Trainer would make.
-const trainerStream = 0x5851f42d4c957f2d
-
-// Train trains a fresh network of architecture a from seed and measures
-// its accuracy. The seed draws the initial weights and the batch order,
-// both independent of a, so that every architecture of one seed sees the
-// same batches. Train stops between two steps when ctx is done.
-func (s *Standalone) Train(ctx context.Context, a space.Arch, seed uint64) (Result, error) {
-	start := time.Now()
-	c, m := s.cfg, s.net
-	rng := rand.New(rand.NewPCG(seed, trainerStream))
-	m.Init(seed)
-	clear(s.vel)
-	b := c.Shape.Batch
-	s.idx = s.order.Epoch(rng, s.idx)
-	for e := 0; e < c.Epochs; e++ {
-		lr := float32(optim.Cosine(c.LR, e, c.Epochs))
-		// As in the Trainer, a last batch of one image is dropped: it has
-		// no batch statistics.
-		for pos := 0; len(s.idx)-pos >= 2; {
-			if err := ctx.Err(); err != nil {
-				return Result{}, err
-			}
-			n := min(b, len(s.idx)-pos)
-			s.train.Batch(s.x, s.y, s.idx[pos:pos+n], c.Data.Augment, rng)
-			pos += n
-			m.ZeroGrad()
-			m.Forward(s.x, n, a)
-			m.Loss(s.y, nil)
-			m.Backward()
-			// Off-path gradients are zero, so the global norm is the
-			// network's own.
-			if c.Clip > 0 {
-				if k := optim.ClipCoef(math.Sqrt(optim.SumSquares(m.Grads)), c.Clip); k < 1 {
-					optim.Scale(m.Grads, k)
-				}
-			}
-			for i, t := range m.Tensors {
-				if m.Touched(i) {
-					s.sgd.Step(m.Param(i), m.Grad(i), s.vel[t.Off:t.Off+t.Len], lr)
-				}
-			}
-		}
-		if e+1 < c.Epochs {
-			s.idx = s.order.Epoch(rng, s.idx)
-		}
-	}
-	if err := ctx.Err(); err != nil {
-		return Result{}, err
-	}
-	acc := s.ev.Accuracy(a)
-	return Result{Acc: acc, Seconds: time.Since(start).Seconds()}, nil
+// Trainer trains fresh networks of single architectures, one at a time,
+// on one backend: train.Standalone, the supernet Trainer on a fixed path
+// (this package cannot import package train, which reads its tables).
+type Trainer interface {
+	// Train trains a fresh network of architecture a from seed and
+	// measures its accuracy on the evaluation images. The seed draws the
+	// initial weights and the batch order, both independent of a, so
+	// that every architecture of one seed sees the same batches. It
+	// stops between two steps when ctx is done.
+	Train(ctx context.Context, a space.Arch, seed uint64) (Result, error)
+	// Net is the network trained last.
+	Net() *supernet.Net
 }
 
 // FLOPs is the number of multiply-accumulates of one forward pass of one

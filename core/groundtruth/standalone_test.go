@@ -74,7 +74,7 @@ func TestStandaloneMatchesTrainer(t *testing.T) {
 
 			be := nn.NewCPU(1)
 			defer be.Close()
-			st, err := groundtruth.NewStandalone(c, be, sets.Train, sets.Eval)
+			st, err := train.NewStandalone(c, be, sets.Train, sets.Eval)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -120,7 +120,7 @@ func TestStandaloneIsFresh(t *testing.T) {
 	other := mustParse(t, "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|")
 	be := nn.NewCPU(1)
 	defer be.Close()
-	st, err := groundtruth.NewStandalone(c, be, sets.Train, sets.Eval)
+	st, err := train.NewStandalone(c, be, sets.Train, sets.Eval)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +167,7 @@ func TestStandaloneCancel(t *testing.T) {
 	sets := tinySets(t, c, 48, 1)
 	be := nn.NewCPU(1)
 	defer be.Close()
-	st, err := groundtruth.NewStandalone(c, be, sets.Train, sets.Eval)
+	st, err := train.NewStandalone(c, be, sets.Train, sets.Eval)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +196,7 @@ func TestNewStandaloneErrors(t *testing.T) {
 		{"one training image", c, one, sets.Eval, "at least 2 training images"},
 		{"no evaluation images", c, sets.Train, nil, "evaluation images"},
 	} {
-		if _, err := groundtruth.NewStandalone(tc.cfg, be, tc.train, tc.eval); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if _, err := train.NewStandalone(tc.cfg, be, tc.train, tc.eval); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.want)
 		}
 	}

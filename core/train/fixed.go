@@ -9,8 +9,8 @@ import (
 
 // NewTrainerWithPath is NewTrainer with path in place of the path sampler
 // cfg names (cfg.Sampler.Path must still be valid; it is ignored). With a
-// sampler.Fixed path it trains one architecture stand-alone, the
-// reference that the ground-truth builder's own loop is checked against.
+// sampler.Fixed path it trains one architecture stand-alone, as
+// Standalone does for the ground-truth tables.
 func NewTrainerWithPath(cfg run.Config, net *supernet.Net, train, val data.Images, path sampler.Path) (*Trainer, error) {
 	t, err := NewTrainer(cfg, net, train, val)
 	if err != nil {
