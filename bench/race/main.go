@@ -34,6 +34,7 @@ import (
 	"pada/core/groundtruth"
 	"pada/core/rank/stat"
 	"pada/core/run"
+	"pada/core/space"
 	"pada/core/train"
 	"pada/public"
 	"pada/ui"
@@ -47,6 +48,7 @@ type options struct {
 	threads        int
 	browser        bool
 	timeout        time.Duration
+	space          string
 }
 
 func main() {
@@ -59,10 +61,11 @@ func main() {
 	threads := flag.Int("threads", 1, "threads per native run (a browser worker has one)")
 	browser := flag.Bool("browser", false, "race in headless Chromium (the page's two workers) instead of natively")
 	timeout := flag.Duration("timeout", 15*time.Minute, "give up on one browser race after this long")
+	spaceName := flag.String("space", run.DefaultSpace, "search space: "+strings.Join(space.Names(), ", ")+" (outside nb201 the race ranks every isomorphism class, as the page does)")
 	list := flag.Int("list", 0, "print a stratified list of this many architectures from the shipped table and exit")
 	flag.Parse()
 	if *list > 0 {
-		t, err := shippedTable()
+		t, err := shippedTable(*spaceName)
 		if err != nil {
 			fail(err)
 		}
@@ -72,7 +75,7 @@ func main() {
 		}
 		return
 	}
-	o := options{epochs: *epochs, trainN: *trainN, archs: *archs, images: *images, threads: *threads, browser: *browser, timeout: *timeout}
+	o := options{epochs: *epochs, trainN: *trainN, archs: *archs, images: *images, threads: *threads, browser: *browser, timeout: *timeout, space: *spaceName}
 	for _, s := range strings.Split(*seeds, ",") {
 		v, err := strconv.ParseUint(strings.TrimSpace(s), 10, 32)
 		if err != nil {
@@ -131,8 +134,12 @@ func sampler(name string) *struct{ Name, Label, Path, Data string } {
 	return nil
 }
 
-func shippedTable() (*groundtruth.Table, error) {
-	f, err := public.Data.Open("data/" + groundtruth.DefaultFile)
+func shippedTable(spaceName string) (*groundtruth.Table, error) {
+	name, err := groundtruth.DefaultFileFor(spaceName)
+	if err != nil {
+		return nil, err
+	}
+	f, err := public.Data.Open("data/" + name)
 	if err != nil {
 		return nil, err
 	}
@@ -155,14 +162,26 @@ func (o options) config() (run.Config, error) {
 	if o.images > 0 {
 		c.Eval.Images = o.images
 	}
+	c.Space = o.space
+	sp, err := c.SearchSpace()
+	if err != nil {
+		return c, err
+	}
+	if o.space != run.DefaultSpace {
+		// The page's race on a smaller space: every isomorphism class.
+		c.Eval.Archs, c.Eval.List = "list", nil
+		for _, a := range sp.Unique() {
+			c.Eval.List = append(c.Eval.List, sp.Format(a))
+		}
+	}
 	if o.archs > 0 {
-		t, err := shippedTable()
+		t, err := shippedTable(o.space)
 		if err != nil {
 			return c, err
 		}
 		c.Eval.Archs, c.Eval.List = "list", nil
 		for _, a := range train.Stratified(t, o.archs) {
-			c.Eval.List = append(c.Eval.List, a.String())
+			c.Eval.List = append(c.Eval.List, sp.Format(a))
 		}
 	}
 	return c, c.Validate()
@@ -284,6 +303,9 @@ func (o options) hash(base run.Config, seed uint64) string {
 	v.Set("seed", strconv.FormatUint(seed, 10))
 	v.Set("autostart", "1")
 	v.Set("runs", strings.Join(o.runs, ","))
+	if o.space != run.DefaultSpace {
+		v.Set("space", o.space)
+	}
 	if o.epochs > 0 {
 		v.Set("epochs", strconv.Itoa(o.epochs))
 	}
@@ -299,20 +321,6 @@ func (o options) hash(base run.Config, seed uint64) string {
 		v.Set("config", string(b))
 	}
 	return v.Encode()
-}
-
-func mean(v []float64) (m, sd float64) {
-	for _, x := range v {
-		m += x
-	}
-	m /= float64(len(v))
-	for _, x := range v {
-		sd += (x - m) * (x - m)
-	}
-	if len(v) > 1 {
-		sd = math.Sqrt(sd / float64(len(v)-1))
-	}
-	return m, sd
 }
 
 func report(o options, rows []row) {
@@ -366,7 +374,7 @@ func report(o options, rows []row) {
 	}
 	fmt.Printf("| mean ± sd |")
 	for i := range o.runs {
-		m, sd := mean(taus[i])
+		m, sd := stat.MeanSD(taus[i])
 		fmt.Printf(" %.3f ± %.3f |", m, sd)
 	}
 	if cmp {
@@ -374,9 +382,9 @@ func report(o options, rows []row) {
 		for j := range taus[0] {
 			d = append(d, taus[1][j]-taus[0][j])
 		}
-		m, sd := mean(d)
+		m, sd := stat.MeanSD(d)
 		fmt.Printf(" %+.3f ± %.3f |", m, sd)
 	}
-	m, sd := mean(walls)
+	m, sd := stat.MeanSD(walls)
 	fmt.Printf(" | %.1f ± %.1f |\n\n%d of %d runs below τ 0.1\n", m, sd, below, len(rows)*len(o.runs))
 }
