@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -172,7 +173,25 @@ func openReplay(t *testing.T, tab context.Context, link string) {
 	if err := chromedp.Run(tab, chromedp.Navigate("about:blank")); err != nil {
 		t.Fatal(err)
 	}
-	openPage(t, tab, link)
+	tctx, cancel := context.WithTimeout(tab, 90*time.Second)
+	defer cancel()
+	if err := chromedp.Run(tctx, chromedp.Navigate(link)); err != nil {
+		t.Fatalf("open %s: %v", link, err)
+	}
+	// A poll that starts while the new document replaces the old one can
+	// lose its execution context ("Cannot find context with specified
+	// id"): poll again.
+	for try := 0; ; try++ {
+		err := chromedp.Run(tctx, chromedp.Poll(`window.padaReady === true`, nil, chromedp.WithPollingInterval(100*time.Millisecond)))
+		if err == nil {
+			break
+		}
+		if try < 3 && strings.Contains(err.Error(), "Cannot find context") {
+			time.Sleep(200 * time.Millisecond)
+			continue
+		}
+		t.Fatalf("the replay page did not become ready: %v", err)
+	}
 	poll(t, tab, "the replay or its message", `document.querySelector(".share-banner .share-line") !== null || document.querySelector(".share-error") !== null`, 30*time.Second)
 }
 
@@ -608,15 +627,17 @@ func TestShareScreenshots(t *testing.T) {
 			shot(ctx, "0-publish", false)
 			link := jsText(ctx, `document.querySelector(".share-link").value`)
 			_, id, _ := strings.Cut(link, "#share=")
+			// A new tab has the window's size, which headless Chromium
+			// keeps at 500 px or more: each tab emulates the viewport.
 			tab := newTab(t, ctx)
-			if err := chromedp.Run(tab, darkMedia(tc.dark)); err != nil {
+			if err := chromedp.Run(tab, chromedp.EmulateViewport(tc.w, tc.h), darkMedia(tc.dark)); err != nil {
 				t.Fatal(err)
 			}
 			openReplay(t, tab, link)
 			shot(tab, "1-replay", false)
 			shot(tab, "2-replay-full", true)
 			embed := newTab(t, ctx)
-			if err := chromedp.Run(embed, darkMedia(tc.dark)); err != nil {
+			if err := chromedp.Run(embed, chromedp.EmulateViewport(tc.w, tc.h), darkMedia(tc.dark)); err != nil {
 				t.Fatal(err)
 			}
 			openReplay(t, embed, base+"/#embed=1&share="+id)
@@ -626,4 +647,64 @@ func TestShareScreenshots(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestShareTypical races the page's default race (its defaults, in the
+// tab), publishes it on `serve` and reports the record's size (and
+// gzipped), the publish time and a replay's time and download, for the
+// README. Set PADA_SHARE_TYPICAL=1 (several minutes); PADA_SHARE_OUT=FILE
+// saves the record.
+func TestShareTypical(t *testing.T) {
+	if os.Getenv("PADA_SHARE_TYPICAL") == "" {
+		t.Skip("PADA_SHARE_TYPICAL is not set")
+	}
+	a, err := newAPI(testOptions(filepath.Join(t.TempDir(), "runs.db")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.Close)
+	ctx, base, _ := browserWith(t, 1366, 768, a.mount)
+	openPage(t, ctx, base+"/")
+	click(t, ctx, "#race")
+	waitStats(t, ctx, "the default race done", 20*time.Minute, func(s []ui.RunStats) bool {
+		return all(s, 2, func(r ui.RunStats) bool { return r.Done })
+	})
+	poll(t, ctx, "the Publish button", `document.querySelector("#publish") !== null`, 10*time.Second)
+	var p published
+	p.page = downloaded(t, ctx)
+	click(t, ctx, "#publish")
+	poll(t, ctx, "the permalink", `window.padaPublishMs !== undefined && (document.querySelector(".share-link") || {}).value !== undefined`, 30*time.Second)
+	p.publishMs = []float64{jsFloat(ctx, `window.padaPublishMs`)}
+	p.link = jsText(ctx, `document.querySelector(".share-link").value`)
+	_, p.id, _ = strings.Cut(p.link, "#share=")
+	resp, err := http.Get(base + "/api/shares/" + p.id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.record, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	rec, err := run.DecodeRecord(p.record)
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, examples := 0, 0
+	for _, rr := range rec.Runs {
+		events += len(rr.Events)
+		if rr.Examples != nil {
+			examples += len(rr.Examples.Items)
+		}
+	}
+	var gz bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+	zw.Write(p.record)
+	zw.Close()
+	tab := newTab(t, ctx)
+	for range 3 {
+		openReplay(t, tab, p.link)
+		poll(t, tab, "the replay's time", `window.padaReplayMs !== undefined`, 10*time.Second)
+		p.replayMs = append(p.replayMs, jsFloat(tab, `window.padaReplayMs`))
+	}
+	p.replay = downloaded(t, tab)
+	t.Logf("the default race's record: %d runs, %d events, %d examples, %d bytes (%d gzipped)", len(rec.Runs), events, examples, len(p.record), gz.Len())
+	reportShare(t, "serve", p)
 }
