@@ -21,7 +21,7 @@ package main
 //	                                    asked to start past the end of a finished run answers 204
 //	                                    so that an EventSource stops reconnecting.
 //	GET    /api/runs/{id}/events?format=jsonl   the events so far as JSON lines
-//	GET    /api/runs/{id}/thumbs?ids=3,17       pixels and labels of training examples (msg.Batch)
+//	GET    /api/runs/{id}/thumbs?ids=3,17       pixels and labels of training examples (run.Batch)
 //	POST   /api/runs/{id}/pause|resume|stop     resume also restarts an interrupted or stopped run
 //	                                    from its last checkpoint (events after it are dropped)
 //	GET    /api/runs/{id}/export        the whole run as JSON: record, events, ranking

@@ -9,8 +9,8 @@ import (
 	"sync"
 
 	"pada/core/data"
+	"pada/core/run"
 	"pada/core/train"
-	"pada/wasm/msg"
 )
 
 // maxThumbs bounds one thumbnail request (an epoch names 2×8 examples).
@@ -21,7 +21,7 @@ const thumbRuns = 2
 
 // thumbs answers GET /api/runs/{id}/thumbs?ids=3,17,...: the pixels and
 // labels of training examples of a run, by the ids its epoch events name
-// (data.top, data.bottom), as a msg.Batch without events, which is what a
+// (data.top, data.bottom), as a run.Batch without events, which is what a
 // Web Worker sends the page for the same ids. The page's data-importance
 // view thus looks the same for a native run. The sets are rebuilt from
 // the run's config (so a run finished before a restart still has them),
@@ -69,7 +69,7 @@ func (a *api) thumbs(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &apiError{Code: http.StatusBadRequest, Msg: fmt.Sprintf("run %s: %v", rec.ID, err)})
 		return
 	}
-	b := msg.Batch{Thumbs: map[int][]byte{}, Labels: map[int]int{}, C: set.C, H: set.H, W: set.W}
+	b := run.Batch{Thumbs: map[int][]byte{}, Labels: map[int]int{}, C: set.C, H: set.H, W: set.W}
 	for _, id := range ids {
 		if id >= set.N {
 			writeError(w, &apiError{Code: http.StatusBadRequest, Field: "ids", Msg: fmt.Sprintf("ids: %d is past the %d training examples", id, set.N)})

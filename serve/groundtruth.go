@@ -188,8 +188,8 @@ func archList(sp *space.Space, spec string, seed uint64) ([]space.Arch, error) {
 	case spec == "unique":
 		return sp.Unique(), nil
 	case strings.HasPrefix(spec, "sample:"):
-		k, err := strconv.Atoi(strings.TrimPrefix(spec, "sample:"))
-		if err != nil || k < 1 {
+		k, ok := run.ParseSample(spec)
+		if !ok {
 			return nil, fmt.Errorf("-archs %q: want sample:K with K >= 1", spec)
 		}
 		return groundtruth.SampleIn(sp, k, seed), nil

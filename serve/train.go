@@ -35,9 +35,9 @@ type overrides struct {
 
 func overrideFlags(fs *flag.FlagSet) overrides {
 	return overrides{
-		path:     fs.String("path", "", "override sampler.path: uniform, fairnas or pa"),
-		mode:     fs.String("path-mode", "", "override sampler.path_mode: reference or per-edge"),
-		data:     fs.String("data", "", "override sampler.data: uniform or da"),
+		path:     fs.String("path", "", "override sampler.path: "+run.Alternatives(run.PathSamplers)),
+		mode:     fs.String("path-mode", "", "override sampler.path_mode: "+run.Alternatives(run.PathModes)),
+		data:     fs.String("data", "", "override sampler.data: "+run.Alternatives(run.DataSamplers)),
 		space:    fs.String("space", "", "override the search space: nb201 or nb201-small (eval.truth must then be a table of that space, or empty)"),
 		seed:     fs.Int64("seed", -1, "override the run seed"),
 		epochs:   fs.Int("epochs", 0, "override the number of epochs"),

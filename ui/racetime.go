@@ -51,7 +51,7 @@ func archCount(e run.Eval) int {
 	case e.Archs == "list":
 		return len(e.List)
 	case strings.HasPrefix(e.Archs, "sample:"):
-		fmt.Sscanf(e.Archs, "sample:%d", &k)
+		k, _ = run.ParseSample(e.Archs)
 		return k
 	}
 	return MaxArchs

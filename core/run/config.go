@@ -335,8 +335,7 @@ func (c Config) validateArchs() error {
 	switch {
 	case a == "truth" || a == "all" || a == "unique":
 	case strings.HasPrefix(a, "sample:"):
-		var k int
-		if _, err := fmt.Sscanf(a, "sample:%d", &k); err != nil || k < 1 || fmt.Sprintf("sample:%d", k) != a {
+		if _, ok := ParseSample(a); !ok {
 			return &FieldError{"eval.archs", fmt.Sprintf("%q: want sample:K with K >= 1", a)}
 		}
 	case a == "list":
@@ -511,14 +510,10 @@ func (c Config) Estimate() Resources {
 	}
 
 	archs := float64(MaxArchs)
-	var k int
-	switch {
-	case c.Eval.Archs == "list":
+	if c.Eval.Archs == "list" {
 		archs = f(len(c.Eval.List))
-	case strings.HasPrefix(c.Eval.Archs, "sample:"):
-		if _, err := fmt.Sscanf(c.Eval.Archs, "sample:%d", &k); err == nil {
-			archs = math.Min(f(k), MaxArchs)
-		}
+	} else if k, ok := ParseSample(c.Eval.Archs); ok {
+		archs = math.Min(f(k), MaxArchs)
 	}
 	rank := archs * 256
 	if c.Eval.Truth != "" {

@@ -2,7 +2,6 @@ package run
 
 import (
 	"pada/core/rank/stat"
-	"pada/core/sampler"
 )
 
 // Event types, in the order a run emits them.
@@ -107,8 +106,8 @@ type Epoch struct {
 	PathProbs [][]float64 `json:"path_probs"`
 	// Data summarises the data distribution the next epoch samples from
 	// (nil for uniform data sampling).
-	Data    *sampler.Summary `json:"data,omitempty"`
-	Seconds float64          `json:"seconds"`
+	Data    *DataSummary `json:"data,omitempty"`
+	Seconds float64      `json:"seconds"`
 }
 
 // GVFixed is the gradient variance at fixed weights (PADA.md §5): at the

@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
+
+	"pada/core/run"
 )
 
 // Data chooses the order in which training examples are visited.
@@ -37,7 +39,7 @@ func NewData(name string, n int) (Data, error) {
 	case "da":
 		return NewDA(n), nil
 	}
-	return nil, fmt.Errorf("sampler: data sampler %q: want uniform or da", name)
+	return nil, fmt.Errorf("sampler: data sampler %q: want %s", name, run.Alternatives(run.DataSamplers))
 }
 
 // Shuffle visits every example once per epoch in a fresh random order.
@@ -169,16 +171,9 @@ func (d *DA) Probs() []float64 { return d.q }
 // (not a copy).
 func (d *DA) Drawn() []int32 { return d.drawn }
 
-// Summary describes a distribution over examples for display: a histogram
-// of N*q_i (1 = uniform) over bins, and the most and least likely ids.
-type Summary struct {
-	Edges  []float64 `json:"edges"`  // bin edges of N*q (len(Counts)+1)
-	Counts []int     `json:"counts"` // examples per bin
-	Top    []int     `json:"top"`    // ids of the most likely examples, most first
-	Bottom []int     `json:"bottom"` // ids of the least likely examples, least first
-	Max    float64   `json:"max"`    // largest N*q
-	Min    float64   `json:"min"`    // smallest N*q
-}
+// Summary is run.DataSummary, the display form of a distribution over
+// examples (an Epoch's Data).
+type Summary = run.DataSummary
 
 // Summarize bins N*q_i logarithmically into bins between its min and max
 // (at least [0.5, 2]) and lists the k most and least likely examples.

@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"slices"
 
+	"pada/core/run"
 	"pada/core/space"
 )
 
@@ -42,8 +43,9 @@ func orNB201(s *space.Space) *space.Space {
 	return s
 }
 
-// NewPath returns the path sampler a Config names over space sp:
-// "uniform", "fairnas", or "pa" in mode "reference" or "per-edge".
+// NewPath returns the path sampler a Config names over space sp: one of
+// run.PathSamplers ("uniform", "fairnas", or "pa" in one of
+// run.PathModes, "reference" or "per-edge").
 func NewPath(sp *space.Space, name, mode string) (Path, error) {
 	switch name {
 	case "uniform":
@@ -57,9 +59,9 @@ func NewPath(sp *space.Space, name, mode string) (Path, error) {
 		case "per-edge":
 			return NewPA(sp, true), nil
 		}
-		return nil, fmt.Errorf("sampler: path mode %q: want reference or per-edge", mode)
+		return nil, fmt.Errorf("sampler: path mode %q: want %s", mode, run.Alternatives(run.PathModes))
 	}
-	return nil, fmt.Errorf("sampler: path sampler %q: want uniform, fairnas or pa", name)
+	return nil, fmt.Errorf("sampler: path sampler %q: want %s", name, run.Alternatives(run.PathSamplers))
 }
 
 // Uniform is single-path one-shot sampling (SPOS): each edge draws its op

@@ -270,8 +270,8 @@ func selectArchs(sp *space.Space, e run.Eval, seed uint64, table *groundtruth.Ta
 			archs = append(archs, a)
 		}
 	case strings.HasPrefix(e.Archs, "sample:"):
-		var k int
-		if _, err := fmt.Sscanf(e.Archs, "sample:%d", &k); err != nil || k < 1 {
+		k, ok := run.ParseSample(e.Archs)
+		if !ok {
 			return nil, nil, fmt.Errorf("eval.archs %q: want sample:K", e.Archs)
 		}
 		var pool []space.Arch

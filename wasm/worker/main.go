@@ -28,7 +28,6 @@ import (
 	"pada/core/run"
 	"pada/core/space"
 	"pada/core/train"
-	"pada/wasm/msg"
 )
 
 // flushEvery is how often pending events are posted while running.
@@ -370,7 +369,7 @@ func (w *worker) postWeights() {
 // flush posts the pending events as one message of JSON text.
 func (w *worker) flush() {
 	w.last = time.Now()
-	b := msg.Batch{Events: w.pending, Images: w.images, Busy: w.busy.Seconds()}
+	b := run.Batch{Events: w.pending, Images: w.images, Busy: w.busy.Seconds()}
 	if f := self.Get("padaMem"); f.Type() == js.TypeFunction {
 		b.Mem = int64(f.Invoke().Float())
 	}
