@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 
 	"pada/core/data"
+	"pada/core/data/digest"
 )
 
 const datasetUsage = `usage: go run ./serve dataset build [flags]
@@ -112,8 +113,8 @@ func buildDataset(w io.Writer, o datasetOptions) error {
 		if err != nil {
 			return fmt.Errorf("reading back %s: %w", sp.name, err)
 		}
-		if back.Hash() != s.Hash() {
-			return fmt.Errorf("reading back %s: hash %s, wrote %s", sp.name, back.Hash(), s.Hash())
+		if digest.Of(back) != digest.Of(s) {
+			return fmt.Errorf("reading back %s: hash %s, wrote %s", sp.name, digest.Of(back), digest.Of(s))
 		}
 		for i, f := range files {
 			p := filepath.Join(o.out, f.name)
@@ -123,7 +124,7 @@ func buildDataset(w io.Writer, o datasetOptions) error {
 			fmt.Fprintf(w, "%x  %8d  %s\n", sha256.Sum256(gz[i]), len(gz[i]), p)
 		}
 		fmt.Fprintf(w, "set %s: %d images %dx%dx%d, %d classes, hash %s\n",
-			s.Name, s.N, s.C, s.H, s.W, s.Classes, s.Hash())
+			s.Name, s.N, s.C, s.H, s.W, s.Classes, digest.Of(s))
 	}
 	return nil
 }

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"pada/core/data"
+	"pada/core/data/digest"
 	"pada/core/groundtruth"
 	"pada/core/run"
 	"pada/core/space"
@@ -241,7 +242,7 @@ func (o gtBuild) run(ctx context.Context) error {
 	if sets.Eval == nil {
 		return fmt.Errorf("eval.split %q: no such split in dataset %q", o.cfg.Eval.Split, o.cfg.Data.Name)
 	}
-	want := groundtruth.NewProtocol(o.cfg, trainFile.Hash(), evalFile.Hash(), o.seeds, groundtruth.CodeVersion())
+	want := groundtruth.NewProtocol(o.cfg, digest.Of(trainFile), digest.Of(evalFile), o.seeds, groundtruth.CodeVersion())
 
 	tbl, err := openTable(o.out, want, o.log)
 	if err != nil {

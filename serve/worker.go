@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"pada/core/data/digest"
 	"pada/core/groundtruth"
 	"pada/core/nn"
 	"pada/core/run"
@@ -285,7 +286,7 @@ func (w *worker) gtSlot(g gtJob) (*gtSlot, error) {
 	if err != nil {
 		return nil, err
 	}
-	hash := "train:" + trainFile.Hash() + " eval:" + evalFile.Hash()
+	hash := "train:" + digest.Of(trainFile) + " eval:" + digest.Of(evalFile)
 	if hash != g.DataHash {
 		return nil, fmt.Errorf("this worker's data (%s) differ from the table's (%s)", hash, g.DataHash)
 	}

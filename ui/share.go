@@ -3,7 +3,6 @@ package ui
 import (
 	"encoding/json"
 	"fmt"
-	"net/url"
 
 	"pada/core/run"
 )
@@ -130,7 +129,7 @@ func (c *Root) Permalink() string {
 	if c.Shares.Pub == nil {
 		return ""
 	}
-	return c.race.pageURL() + "#share=" + url.QueryEscape(c.Shares.Pub.ID)
+	return c.race.pageURL() + "#share=" + queryEscape(c.Shares.Pub.ID)
 }
 
 // ShareEmbedCode is the blog widget of the published race: the embedded
@@ -139,7 +138,7 @@ func (c *Root) ShareEmbedCode() string {
 	if c.Shares.Pub == nil {
 		return ""
 	}
-	src := c.race.pageURL() + "#embed=1&share=" + url.QueryEscape(c.Shares.Pub.ID)
+	src := c.race.pageURL() + "#embed=1&share=" + queryEscape(c.Shares.Pub.ID)
 	return `<iframe id="pada-race" src="` + esc(src) + `" width="100%" height="640" style="border:0" title="PA&amp;DA race"></iframe>` + "\n" + EmbedScript
 }
 

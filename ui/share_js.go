@@ -3,7 +3,7 @@
 package ui
 
 import (
-	"mime"
+	"strings"
 	"syscall/js"
 )
 
@@ -27,7 +27,7 @@ func shareFetch(url string, opts map[string]any) Answer {
 		return Answer{Err: err}
 	}
 	h := resp.Get("headers")
-	mt, _, _ := mime.ParseMediaType(h.Call("get", "Content-Type").String())
+	mt := mediaType(h.Call("get", "Content-Type").String())
 	date := h.Call("get", "Last-Modified")
 	a := Answer{Code: resp.Get("status").Int(), Body: text.String(), JSON: mt == "application/json"}
 	if date.Type() == js.TypeString {
@@ -112,4 +112,9 @@ func (*race) loadTrainer() {
 	}
 	trainerAsked = true
 	go await(global.Call("padaLoadTrainer")) // an error shows when a race needs it
+}
+
+func mediaType(v string) string {
+	t, _, _ := strings.Cut(v, ";")
+	return strings.ToLower(strings.TrimSpace(t))
 }

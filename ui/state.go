@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net/url"
 	"slices"
 	"sort"
 	"strconv"
@@ -295,7 +294,7 @@ func (s State) Hash() string {
 	var parts []string
 	for _, p := range props {
 		if v := p.get(&s); v != p.get(&d) {
-			parts = append(parts, url.QueryEscape(p.key)+"="+url.QueryEscape(v))
+			parts = append(parts, queryEscape(p.key)+"="+queryEscape(v))
 		}
 	}
 	return strings.Join(parts, "&")
@@ -316,7 +315,7 @@ func (s State) Text(key string) string {
 func ParseHash(h string) (State, map[string]string) {
 	s := Default()
 	errs := map[string]string{}
-	v, err := url.ParseQuery(strings.TrimPrefix(h, "#"))
+	v, err := parseQuery(strings.TrimPrefix(h, "#"))
 	if err != nil {
 		errs["hash"] = "the link's settings are malformed: " + err.Error()
 		return s, errs
@@ -335,7 +334,7 @@ func ParseHash(h string) (State, map[string]string) {
 		keys = append([]string{"space"}, append(keys[:i:i], keys[i+1:]...)...)
 	}
 	for _, k := range keys {
-		if err := s.Set(k, v.Get(k)); err != nil {
+		if err := s.Set(k, v[k][0]); err != nil {
 			errs[k] = err.Error()
 		}
 	}

@@ -24,8 +24,8 @@ const (
 	DefaultEvalPerClass  = 1000
 	DefaultSeed          = 0
 
-	// TrainHash and EvalHash are the Set hashes of the committed default
-	// sets; a ground-truth table built on them records the same values.
+	// TrainHash and EvalHash are the digests (digest.Of) of the committed
+	// default sets; a ground-truth table built on them records the same values.
 	TrainHash = "47f4adc01612eeb2ec9130154cdb841c03b61f8b8612c307225c9cc2db71e6de"
 	EvalHash  = "5379b553075d71a9f45caa3e238bf6c80a63d79fa06793ba54c21df1768591c0"
 )

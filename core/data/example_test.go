@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 
 	"pada/core/data"
+	"pada/core/data/digest"
 	"pada/public"
 )
 
@@ -59,7 +60,7 @@ func ExampleLoadDefault() {
 		log.Fatal(err)
 	}
 	fmt.Println(train.Name, train.N, train.H, train.W, data.FashionClasses[train.Labels[0]])
-	fmt.Println(eval.Name, eval.N, eval.Hash() == data.EvalHash)
+	fmt.Println(eval.Name, eval.N, digest.Of(eval) == data.EvalHash)
 
 	// Training reads normalised batches through data.Images.
 	mean, std := data.Stats(train)

@@ -67,7 +67,7 @@ func TestIDXRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.Hash() != want.Hash() {
+			if !sameData(got, want) {
 				t.Errorf("read back %+v; want %+v", got, want)
 			}
 		})

@@ -20,16 +20,13 @@
 package data
 
 import (
-	"crypto/sha256"
-	"encoding/binary"
-	"encoding/hex"
 	"fmt"
 )
 
 // Set is a labelled image set with raw 8-bit pixels.
 type Set struct {
 	// Name says where the set came from, e.g. "fashion16-train"; it is
-	// not part of the data (Hash ignores it).
+	// not part of the data (digest.Of ignores it).
 	Name string
 	// N images of C channels, H rows and W columns, each labelled with one
 	// of Classes classes.
@@ -76,22 +73,6 @@ func (s *Set) Validate() error {
 		}
 	}
 	return nil
-}
-
-// Hash is the hex SHA-256 of the set's data: N, C, H, W and Classes as
-// big-endian uint64s, then Pixels, then Labels. A table of results computed
-// on a set records its hash, so that it can be checked against the data it
-// came from whatever file format or compression carried the data.
-func (s *Set) Hash() string {
-	h := sha256.New()
-	var dims [5 * 8]byte
-	for i, d := range []int{s.N, s.C, s.H, s.W, s.Classes} {
-		binary.BigEndian.PutUint64(dims[8*i:], uint64(d))
-	}
-	h.Write(dims[:])
-	h.Write(s.Pixels)
-	h.Write(s.Labels)
-	return hex.EncodeToString(h.Sum(nil))
 }
 
 // Select returns a new set of the images idx names, in that order
