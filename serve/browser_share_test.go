@@ -23,6 +23,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"pada/core/run"
+	"pada/serve/api"
 	"pada/serve/store"
 	"pada/ui"
 )
@@ -469,14 +470,14 @@ func checkHostile(t *testing.T, ctx context.Context, base string, record []byte)
 // TestBrowserShare: the whole flow on `serve`, a static host's answers,
 // and shares that the store holds but this page cannot replay.
 func TestBrowserShare(t *testing.T) {
-	a, err := newAPI(testOptions(filepath.Join(t.TempDir(), "runs.db")))
+	a, err := api.New(testOptions(filepath.Join(t.TempDir(), "runs.db")))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(a.Close)
 	var static atomic.Bool
 	ctx, base, logs := browserWith(t, 1366, 768, func(h http.Handler) http.Handler {
-		m := a.mount(h)
+		m := a.Handler(h)
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if static.Load() && strings.HasPrefix(r.URL.Path, "/api/shares") {
 				http.NotFound(w, r) // what a static host answers
@@ -494,7 +495,7 @@ func TestBrowserShare(t *testing.T) {
 	put := func(rec string) string {
 		sum := sha256.Sum256([]byte(rec))
 		id := base64.RawURLEncoding.EncodeToString(sum[:16])
-		if err := a.st.PutShare(store.Share{ID: id, TokenHash: sha256.Sum256([]byte("t")), Created: time.Now(), Record: []byte(rec)}); err != nil {
+		if err := a.Store().PutShare(store.Share{ID: id, TokenHash: sha256.Sum256([]byte("t")), Created: time.Now(), Record: []byte(rec)}); err != nil {
 			t.Fatal(err)
 		}
 		return id
@@ -578,7 +579,7 @@ func TestShareScreenshots(t *testing.T) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	a, err := newAPI(testOptions(filepath.Join(t.TempDir(), "runs.db")))
+	a, err := api.New(testOptions(filepath.Join(t.TempDir(), "runs.db")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -592,7 +593,7 @@ func TestShareScreenshots(t *testing.T) {
 			name += "-dark"
 		}
 		t.Run(name, func(t *testing.T) {
-			ctx, base, logs := browserWith(t, tc.w, tc.h, a.mount)
+			ctx, base, logs := browserWith(t, tc.w, tc.h, a.Handler)
 			if err := chromedp.Run(ctx, darkMedia(tc.dark)); err != nil {
 				t.Fatal(err)
 			}
@@ -658,12 +659,12 @@ func TestShareTypical(t *testing.T) {
 	if os.Getenv("PADA_SHARE_TYPICAL") == "" {
 		t.Skip("PADA_SHARE_TYPICAL is not set")
 	}
-	a, err := newAPI(testOptions(filepath.Join(t.TempDir(), "runs.db")))
+	a, err := api.New(testOptions(filepath.Join(t.TempDir(), "runs.db")))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(a.Close)
-	ctx, base, _ := browserWith(t, 1366, 768, a.mount)
+	ctx, base, _ := browserWith(t, 1366, 768, a.Handler)
 	openPage(t, ctx, base+"/")
 	click(t, ctx, "#race")
 	waitStats(t, ctx, "the default race done", 20*time.Minute, func(s []ui.RunStats) bool {

@@ -17,6 +17,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"pada/serve/api"
 	"pada/serve/site"
 	"pada/ui"
 )
@@ -359,12 +360,12 @@ func TestBrowserFourRunsOneCrash(t *testing.T) {
 func TestBrowserNative(t *testing.T) {
 	o := testOptions(filepath.Join(t.TempDir(), "runs.db"))
 	o.MaxRuns = 2
-	a, err := newAPI(o)
+	a, err := api.New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(a.Close)
-	ctx, url, logs := browserWith(t, 1366, 768, a.mount)
+	ctx, url, logs := browserWith(t, 1366, 768, a.Handler)
 	openPage(t, ctx, url+"/#backend=native&runs=uniform,pada&epochs=2&train=1000&batch=32&archs=5&evalimages=100")
 	var note string
 	tctx, cancel := context.WithTimeout(ctx, 20*time.Second)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -82,6 +83,8 @@ func TestCommandErrors(t *testing.T) {
 	cfg := tinyConfig(t)
 	bad := filepath.Join(t.TempDir(), "bad.json")
 	os.WriteFile(bad, []byte(`{"version": 1, "sampler": {"path": "darts"}}`), 0o644)
+	damaged := filepath.Join(t.TempDir(), "runs.db")
+	os.WriteFile(damaged, bytes.Repeat([]byte{0xa5}, 64<<10), 0o600)
 	for _, c := range []struct {
 		name string
 		run  func([]string) error
@@ -96,6 +99,8 @@ func TestCommandErrors(t *testing.T) {
 		{"bad sampler override", trainCmd, []string{"-config", cfg, "-path", "darts"}, "sampler.path"},
 		{"missing weights", rankCmd, []string{"-config", cfg, "-weights", "/nonexistent.npz"}, "nonexistent"},
 		{"corrupt weights", verifyCmd, []string{"-config", cfg, "-in", cfg}, "npz"},
+		{"store without check", storeCmd, []string{"-store", damaged}, "usage: serve store check"},
+		{"damaged store", storeCmd, []string{"check", "-store", damaged}, "-store-fresh"},
 	} {
 		err := c.run(c.args)
 		if err == nil || !strings.Contains(err.Error(), c.want) {

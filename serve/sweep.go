@@ -280,7 +280,7 @@ func sweepCmd(args []string) error {
 		switch {
 		case errors.Is(err, store.ErrHeld):
 			// A running `serve web` holds it: it records the runs that
-			// reach its queue (api_sweep.go), if this is its queue.
+			// reach its queue (web_sweeps.go), if this is its queue.
 			s.webStore = *storePath
 		case err != nil:
 			return err

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -15,13 +14,12 @@ import (
 	"time"
 
 	"pada/core/checkpoint"
-	"pada/core/gemm"
 	"pada/core/groundtruth"
 	"pada/core/nn"
 	"pada/core/rank"
 	"pada/core/run"
-	"pada/core/supernet"
 	"pada/core/train"
+	"pada/serve/native"
 )
 
 // overrides are the flags that change single Config fields.
@@ -72,7 +70,9 @@ func (o overrides) apply(c *run.Config) error {
 
 // loadTruth opens the ground-truth table a Config names ("" for none),
 // as the user's own file.
-func loadTruth(c run.Config) (*groundtruth.Table, error) { return loadTruthFrom(c, hostFiles{}) }
+func loadTruth(c run.Config) (*groundtruth.Table, error) {
+	return native.LoadTruth(c, native.HostFiles{})
+}
 
 func trainCmd(args []string) error {
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
@@ -92,7 +92,7 @@ func trainCmd(args []string) error {
 	if err := ov.apply(&c); err != nil {
 		return err
 	}
-	if err := checkMachine(c); err != nil {
+	if err := native.CheckMachine(c); err != nil {
 		return err
 	}
 	var events io.Writer = os.Stdout
@@ -111,125 +111,31 @@ func trainCmd(args []string) error {
 		defer f.Close()
 		events = f
 	}
-	res, err := runSession(c, *threads, *initFrom, events, progressWriter(*quiet))
+	res, err := native.Run(c, *threads, *initFrom, events, progressWriter(*quiet))
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "%s/%s: Kendall tau %.4f, Spearman rho %.4f, top-10%% precision %.3f over %d architectures; trained in %.1fs, ranked in %.1fs\n",
-		c.Sampler.Path, c.Sampler.Data, res.done.Tau, res.done.Rho, res.done.Top10, res.done.Archs, res.done.TrainSeconds, res.done.RankSeconds)
-	if t := res.session.Truth(); t != nil && t.SeedTau > 0 {
+		c.Sampler.Path, c.Sampler.Data, res.Done.Tau, res.Done.Rho, res.Done.Top10, res.Done.Archs, res.Done.TrainSeconds, res.Done.RankSeconds)
+	if t := res.Session.Truth(); t != nil && t.SeedTau > 0 {
 		fmt.Fprintf(os.Stderr, "  the ground truth's own seeds agree to Kendall tau %.2f (%d architectures trained twice); a perfect supernet would score about %.2f\n", t.SeedTau, t.Doubly, t.Ceiling)
 	}
-	train.FormatAssessment(os.Stderr, res.done.Tau, res.done.Assessment)
+	train.FormatAssessment(os.Stderr, res.Done.Tau, res.Done.Assessment)
 	if *out == "" {
 		return nil
 	}
 	var csv bytes.Buffer
-	if err := res.session.WriteCSV(&csv); err != nil {
+	if err := res.Session.WriteCSV(&csv); err != nil {
 		return err
 	}
 	if err := writeFileAtomic(filepath.Join(*out, "ranking.csv"), csv.Bytes()); err != nil {
 		return err
 	}
 	var w bytes.Buffer
-	if err := checkpoint.Write(&w, res.session.Trainer().Net(), nil); err != nil {
+	if err := checkpoint.Write(&w, res.Session.Trainer().Net(), nil); err != nil {
 		return err
 	}
 	return writeFileAtomic(filepath.Join(*out, "weights.npz"), w.Bytes())
-}
-
-type result struct {
-	session *train.Session
-	done    *run.Done
-}
-
-// runInputs are what a native session of a Config is built from: the
-// run as train.Prepare assembles it, on a supernet initialised from the
-// run seed on its own CPU backend. The command line and the HTTP API
-// both build sessions here so that the same Config gives the same events
-// either way.
-type runInputs struct {
-	*train.Prepared
-	be *nn.CPU
-}
-
-// prepareRun loads everything a session of c needs. initFrom, if not
-// empty, names weights (.npz) to start from. Close releases the backend.
-func prepareRun(c run.Config, threads int, initFrom string) (*runInputs, error) {
-	return prepareRunFrom(c, threads, initFrom, hostFiles{})
-}
-
-// prepareRunFrom is prepareRun reading files through files.
-func prepareRunFrom(c run.Config, threads int, initFrom string, files dataFiles) (*runInputs, error) {
-	trainFile, evalFile, err := loadDataFrom(c, files)
-	if err != nil {
-		return nil, err
-	}
-	be := nn.NewCPU(threads)
-	p, err := train.Prepare(c, train.Inputs{Train: trainFile, Eval: evalFile,
-		Truth:   func() (*groundtruth.Table, error) { return loadTruthFrom(c, files) },
-		Backend: be, BackendName: fmt.Sprintf("go-cpu/%s x%d", gemm.Kernel(), threads)})
-	if err != nil {
-		be.Close()
-		return nil, err
-	}
-	if initFrom != "" {
-		if err := loadWeights(initFrom, p.Net); err != nil {
-			be.Close()
-			return nil, err
-		}
-	}
-	return &runInputs{Prepared: p, be: be}, nil
-}
-
-// start opens a fresh session; it emits the started event.
-func (in *runInputs) start(emit func(run.Event)) (*train.Session, error) { return in.Start(emit) }
-
-// Close stops the backend's workers.
-func (in *runInputs) Close() { in.be.Close() }
-
-// runSession runs a whole Config natively, writing events as JSON lines.
-func runSession(c run.Config, threads int, initFrom string, events io.Writer, progress func(run.Event, *run.Started)) (*result, error) {
-	in, err := prepareRun(c, threads, initFrom)
-	if err != nil {
-		return nil, err
-	}
-	defer in.Close()
-	bw := bufio.NewWriter(events)
-	enc := json.NewEncoder(bw)
-	var started *run.Started
-	var done *run.Done
-	var werr error
-	emit := func(e run.Event) {
-		if e.Started != nil {
-			started = e.Started
-		}
-		if e.Done != nil {
-			done = e.Done
-		}
-		if err := enc.Encode(e); err != nil && werr == nil {
-			werr = err
-		}
-		if e.Type != run.TypeStep {
-			bw.Flush() // an epoch or rank event is worth keeping at once
-		}
-		if progress != nil {
-			progress(e, started)
-		}
-	}
-	s, err := in.start(emit)
-	if err != nil {
-		return nil, err
-	}
-	for s.Advance() {
-		if werr != nil {
-			return nil, fmt.Errorf("writing events: %w", werr)
-		}
-	}
-	if err := bw.Flush(); err != nil {
-		return nil, err
-	}
-	return &result{session: s, done: done}, nil
 }
 
 // progressWriter draws a one-line progress bar with ETA on a terminal.
@@ -311,7 +217,7 @@ func rankCmd(args []string) error {
 	if sets.Eval == nil {
 		return fmt.Errorf("eval.split %q: no such split in dataset %q", c.Eval.Split, c.Data.Name)
 	}
-	if err := loadWeights(*weights, net); err != nil {
+	if err := native.LoadWeights(*weights, net); err != nil {
 		return err
 	}
 	ev := rank.NewEvaluator(net, sets.Eval, c.Eval.Images)
@@ -338,23 +244,6 @@ func rankCmd(args []string) error {
 		fmt.Fprintf(os.Stderr, "Kendall tau %.4f, Spearman rho %.4f, top-10%% precision %.3f over %d architectures\n",
 			tau, rank.Spearman(p, t), rank.TopOverlap(p, t, 0.1), len(p))
 		train.FormatAssessment(os.Stderr, tau, train.Assess(pred, truth, px, c.Seed))
-	}
-	return nil
-}
-
-// loadWeights reads an .npz export into net.
-func loadWeights(path string, net *supernet.Net) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	if _, err := checkpoint.Read(f, st.Size(), net); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
 	}
 	return nil
 }

@@ -1,15 +1,20 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
+	"pada/serve/api"
 	"pada/serve/site"
 )
 
@@ -23,7 +28,7 @@ func webCmd(args []string) error {
 	addr := fs.String("addr", "127.0.0.1", "address to listen on (other than loopback exposes the page to the network)")
 	out := fs.String("out", "", "write the static site into this folder and exit (any static host can serve it)")
 	cache := fs.String("cache", "", "folder for the built site (default: the user cache folder)")
-	api := apiFlags(fs)
+	apiOpts := api.Flags(fs)
 	jobs := webNATSFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -63,30 +68,53 @@ func webCmd(args []string) error {
 	if err != nil {
 		return fmt.Errorf("%w (another server on this port? choose another with -port N)", err)
 	}
-	mount, stopAPI, err := api.open(host, logf)
+	a, err := apiOpts.Open(host, logf) // nil with -api=false
 	if err != nil {
 		ln.Close()
 		return err
 	}
 	if err := site.Build(root, dir, logf, func(what string) func() { return progress(logf, what, progressEvery) }); err != nil {
 		ln.Close()
-		stopAPI()
+		a.Close()
 		return err
 	}
 	h, err := site.Handler(dir)
 	if err != nil {
 		ln.Close()
-		stopAPI()
+		a.Close()
 		return err
 	}
-	stopNATS, err := startJobs(jobs, api, logf)
+	stopNATS, err := startJobs(jobs, a.Store(), logf)
 	if err != nil {
 		ln.Close()
-		stopAPI()
+		a.Close()
 		return err
 	}
 	logf("serving the page on http://%s/", ln.Addr())
-	return serveUntilSignal(newHTTPServer(mount(h)), ln, func() { stopNATS(); stopAPI() })
+	return serveUntilSignal(api.NewHTTPServer(a.Handler(h)), ln, func() { stopNATS(); a.Close() })
+}
+
+// serveUntilSignal serves until SIGINT or SIGTERM, then stops the API
+// (which checkpoints its runs, waiting at most 20 s) and lets
+// open requests finish briefly; streams end with the API.
+func serveUntilSignal(srv *http.Server, ln net.Listener, stop func()) error {
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		stop()
+		return err
+	case <-ctx.Done():
+	}
+	stop()
+	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer scancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return srv.Close()
+	}
+	return nil
 }
 
 // progress logs "what: N s" every interval until the returned stop is

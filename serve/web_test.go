@@ -16,8 +16,15 @@ import (
 
 	"github.com/andybalholm/brotli"
 
+	"pada/serve/api"
 	"pada/serve/site"
 )
+
+// testOptions are the run API's settings of a test server on the store
+// file storePath (as the api package's own tests have them).
+func testOptions(storePath string) api.Options {
+	return api.Options{Enabled: true, Store: storePath, MaxRuns: 1, Queue: 4, Threads: 1, MaxBody: 1 << 20, LoopbackHost: true}
+}
 
 // testSite builds the site once per test binary (the wasm builds take a
 // while on a small machine; go's build cache makes later runs quick).

@@ -21,6 +21,7 @@ import (
 	"pada/core/run"
 	"pada/core/space"
 	"pada/core/train"
+	"pada/serve/native"
 	"pada/serve/queue"
 )
 
@@ -322,7 +323,7 @@ func (w *worker) gtSlot(g gtJob) (*gtSlot, error) {
 // run trains and ranks one Config.
 func (w *worker) run(j runJob, progress func()) (runResult, error) {
 	var events bytes.Buffer
-	res, err := runSession(j.Config, w.threads, "", &events, func(e run.Event, _ *run.Started) {
+	res, err := native.Run(j.Config, w.threads, "", &events, func(e run.Event, _ *run.Started) {
 		if e.Type == run.TypeEpoch {
 			progress()
 		}
@@ -330,10 +331,10 @@ func (w *worker) run(j runJob, progress func()) (runResult, error) {
 	if err != nil {
 		return runResult{}, err
 	}
-	if res.done == nil {
+	if res.Done == nil {
 		return runResult{}, errors.New("the run ended without a result")
 	}
-	out := runResult{Config: &j.Config, Done: res.done}
+	out := runResult{Config: &j.Config, Done: res.Done}
 	lines := bytes.Split(bytes.TrimSpace(events.Bytes()), []byte("\n"))
 	keepSteps := events.Len() <= maxEventBytes
 	for _, l := range lines {

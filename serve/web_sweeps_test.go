@@ -4,12 +4,17 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"pada/core/run"
+	"pada/serve/api"
 	"pada/serve/store"
 )
 
@@ -31,20 +36,24 @@ func TestSweepIntoWebStore(t *testing.T) {
 		fmt.Fprintf(&weblog, f+"\n", a...)
 		mu.Unlock()
 	}
-	web := func() (*testAPI, func()) {
-		ta := startAPI(t, testOptions(db))
+	web := func() (string, func()) {
+		a, err := api.New(testOptions(db))
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(a.Handler(http.NotFoundHandler()))
 		fs := flag.NewFlagSet("web", flag.ContinueOnError)
 		jobs := webNATSFlags(fs)
 		if err := fs.Parse([]string{"-nats-listen", addr, "-nats-dir", natsDir}); err != nil {
 			t.Fatal(err)
 		}
-		stop, err := startJobs(jobs, &apiOptions{st: ta.a.st}, logf)
+		stop, err := startJobs(jobs, a.Store(), logf)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return ta, func() { stop(); ta.Close() }
+		return srv.URL, func() { stop(); a.Close(); srv.CloseClientConnections(); srv.Close() }
 	}
-	ta, stopWeb := web()
+	url, stopWeb := web()
 	// Runs long enough (about half a second each on a loaded 2-core
 	// machine) that the web server stops while most of the sweep is
 	// still to come; at 16 epochs the last three runs sometimes ended
@@ -61,7 +70,7 @@ func TestSweepIntoWebStore(t *testing.T) {
 		t.Fatalf("the sweep was nearly done before the web server stopped; the test needs longer runs:\n%s", sw.output())
 	}
 	time.Sleep(time.Second)
-	ta, stopWeb = web()
+	url, stopWeb = web()
 	defer func() { stopWeb() }()
 	if err := sw.waitOr(3*time.Minute, func() {}); err != nil {
 		mu.Lock()
@@ -70,10 +79,15 @@ func TestSweepIntoWebStore(t *testing.T) {
 
 	ids := map[string]bool{}
 	listRuns := func() []runSummary {
-		code, body, _ := ta.do("GET", "/api/runs?limit=1000", nil)
+		res, err := http.Get(url + "/api/runs?limit=1000")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
 		var l struct{ Runs []runSummary }
-		if err := json.Unmarshal(body, &l); code != 200 || err != nil {
-			t.Fatalf("GET /api/runs: %d %s", code, body)
+		if err := json.Unmarshal(body, &l); res.StatusCode != 200 || err != nil {
+			t.Fatalf("GET /api/runs: %d %s", res.StatusCode, body)
 		}
 		return l.Runs
 	}
@@ -112,6 +126,18 @@ func TestSweepIntoWebStore(t *testing.T) {
 	if !strings.Contains(again.output(), "the runs go to its queue") {
 		t.Errorf("the second sweep did not say it used the web server's queue:\n%s", again.output())
 	}
+}
+
+// runSummary is what this test reads of a row of GET /api/runs.
+type runSummary struct {
+	ID         string      `json:"id"`
+	State      store.State `json:"state"`
+	Path       string      `json:"path"`
+	Data       string      `json:"data"`
+	EpochsDone int         `json:"epochs_done"`
+	Seed       uint64      `json:"seed"`
+	Events     int         `json:"events"`
+	Done       *run.Done   `json:"done,omitempty"`
 }
 
 // TestSweepHeldStoreNoRecorder: a sweep whose run store another server

@@ -1,4 +1,4 @@
-package main
+package api
 
 import (
 	"encoding/json"
@@ -193,15 +193,16 @@ func TestAPIFlags(t *testing.T) {
 			`"data_root":true,"keep_runs":3,"max_body":1048576,"max_events":1000000,"max_mem":2147483648`},
 	} {
 		fs := flag.NewFlagSet("web", flag.ContinueOnError)
-		o := apiFlags(fs)
+		o := Flags(fs)
 		storePath := filepath.Join(t.TempDir(), "sub", "runs.db")
 		if err := fs.Parse(append(tc.args, "-store", storePath)); err != nil {
 			t.Fatal(err)
 		}
-		h, stop, err := o.mount(static, "127.0.0.1", t.Logf)
+		a, err := o.Open("127.0.0.1", t.Logf)
 		if err != nil {
 			t.Fatal(err)
 		}
+		h, stop := a.Handler(static), a.Close
 		srv := httptest.NewServer(h)
 		get := func(path string, hdr ...string) (int, string) {
 			req, _ := http.NewRequest("GET", srv.URL+path, nil)
@@ -233,5 +234,20 @@ func TestAPIFlags(t *testing.T) {
 		stop()
 		srv.Close()
 		http.DefaultClient.CloseIdleConnections()
+	}
+}
+
+func TestParseBytes(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want int64 // 0: an error
+	}{
+		{"1073741824", 1 << 30}, {"8G", 8 << 30}, {"8GiB", 8 << 30}, {"512m", 512 << 20}, {"64k", 64 << 10}, {"2T", 0},
+		{"64G", 64 << 30}, {"65G", 0}, {"0", 0}, {"-1G", 0}, {"lots", 0}, {"", 0}, {"9223372036854775807", 0},
+	} {
+		got, err := parseBytes(c.in)
+		if (err != nil) != (c.want == 0) || got != c.want {
+			t.Errorf("parseBytes(%q) = %d, %v; want %d", c.in, got, err, c.want)
+		}
 	}
 }

@@ -24,14 +24,14 @@ import (
 // sweepRecorderName is the web server's durable consumer of results.
 const sweepRecorderName = "web-recorder"
 
-// startJobs starts the job queue of `serve web` and, with the run API,
-// the recorder of sweep runs into its store.
-func startJobs(jobs webNATS, api *apiOptions, logf func(string, ...any)) (stop func(), err error) {
+// startJobs starts the job queue of `serve web` and, with the run API's
+// store st (nil without the API), the recorder of sweep runs into it.
+func startJobs(jobs webNATS, st *store.Store, logf func(string, ...any)) (stop func(), err error) {
 	srv, stopNATS, err := jobs.start(logf)
-	if err != nil || srv == nil || api.st == nil {
+	if err != nil || srv == nil || st == nil {
 		return stopNATS, err
 	}
-	stopRec, err := recordSweeps(srv, api.st, logf)
+	stopRec, err := recordSweeps(srv, st, logf)
 	if err != nil {
 		stopNATS()
 		return nil, err

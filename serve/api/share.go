@@ -1,4 +1,4 @@
-package main
+package api
 
 // The share API (package share: publish a finished race as a run record,
 // fetch it by id, delete it with its token) on the native server, stored
@@ -25,7 +25,7 @@ const (
 )
 
 // shareRoutes adds the share API to the API's mux.
-func (a *api) shareRoutes() {
+func (a *API) shareRoutes() {
 	h := &share.Handler{
 		Store:   shareStore{a.st},
 		Limiter: share.NewMemLimiter(sharesPerWindow, shareWindow),

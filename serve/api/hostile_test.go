@@ -1,4 +1,4 @@
-package main
+package api
 
 import (
 	"bufio"
@@ -195,49 +195,6 @@ func TestAPIFileNames(t *testing.T) {
 	settle(t, baseline, "after the file names")
 }
 
-// TestRootFilesRefuseSpecial: opening a FIFO, a device or a directory
-// under the root returns at once (O_NONBLOCK, then a regular-file check),
-// also when it replaced a regular file after the POST was checked.
-func TestRootFilesRefuseSpecial(t *testing.T) {
-	root := t.TempDir()
-	syscall.Mkfifo(filepath.Join(root, "fifo"), 0o600)
-	os.Symlink("/dev/zero", filepath.Join(root, "zero"))
-	os.Mkdir(filepath.Join(root, "dir"), 0o700)
-	r, err := os.OpenRoot(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	f := rootFiles{root: r, dir: root}
-	for _, name := range []string{"fifo", "zero", "dir", "missing", "../x"} {
-		done := make(chan error, 1)
-		go func() {
-			rc, err := f.open("eval.truth", name)
-			if rc != nil {
-				rc.Close()
-			}
-			done <- err
-		}()
-		select {
-		case err := <-done:
-			var fe *run.FieldError
-			if !errors.As(err, &fe) || fe.Field != "eval.truth" {
-				t.Errorf("%s: %v, want a refusal naming eval.truth", name, err)
-			}
-		case <-time.After(5 * time.Second):
-			t.Fatalf("opening %s blocks", name)
-		}
-	}
-	// An endless line is cut off.
-	if _, err := io.ReadAll(lineCapped(io.LimitReader(zeros{}, 1<<20), 1000)); err == nil {
-		t.Error("a 1 MiB line passed a 1000-byte line cap")
-	}
-}
-
-type zeros struct{}
-
-func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
-
 // blockingFiles stands in for a data file that never finishes reading (a
 // stuck network mount): open blocks until release is closed.
 type blockingFiles struct {
@@ -246,13 +203,13 @@ type blockingFiles struct {
 	once    sync.Once
 }
 
-func (b *blockingFiles) open(field, name string) (io.ReadCloser, error) {
+func (b *blockingFiles) Open(field, name string) (io.ReadCloser, error) {
 	b.once.Do(func() { close(b.opened) })
 	<-b.release
 	return nil, errors.New("released")
 }
 
-func (b *blockingFiles) readError(field, name string, err error) error { return err }
+func (b *blockingFiles) ReadError(field, name string, err error) error { return err }
 
 // TestAPIStopWhileLoading: a run stuck reading its data stops at once,
 // and the server shuts down within its bound.
@@ -310,12 +267,12 @@ func TestAPISlowClients(t *testing.T) {
 	httpTimeouts.ReadHeader, httpTimeouts.Read, httpTimeouts.Write, httpTimeouts.Idle = 300*time.Millisecond, 600*time.Millisecond, 800*time.Millisecond, 400*time.Millisecond
 	defer func() { httpTimeouts = saved }()
 	o := testOptions(filepath.Join(t.TempDir(), "runs.db"))
-	a, err := newAPI(o)
+	a, err := New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewUnstartedServer(nil)
-	srv.Config = newHTTPServer(a.mount(http.NotFoundHandler()))
+	srv.Config = NewHTTPServer(a.Handler(http.NotFoundHandler()))
 	srv.Start()
 	defer func() { a.Close(); srv.Close() }()
 	addr := srv.Listener.Addr().String()
@@ -402,7 +359,7 @@ func TestAPIInternalError(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if !strings.Contains(log.String(), e.ID) || !strings.Contains(log.String(), "secret detail") || !strings.Contains(log.String(), "api_hostile_test.go") {
+	if !strings.Contains(log.String(), e.ID) || !strings.Contains(log.String(), "secret detail") || !strings.Contains(log.String(), "api/hostile_test.go") {
 		t.Errorf("the log lacks the id, the panic or its stack:\n%s", log.String())
 	}
 }
@@ -467,7 +424,7 @@ func TestAPIStoreTrouble(t *testing.T) {
 	dir := t.TempDir()
 	o := testOptions(filepath.Join(dir, "runs.db"))
 	first := startAPI(t, o)
-	if _, err := newAPI(o); err == nil || !strings.Contains(err.Error(), "another server") || !strings.Contains(err.Error(), "-store FILE") {
+	if _, err := New(o); err == nil || !strings.Contains(err.Error(), "another server") || !strings.Contains(err.Error(), "-store FILE") {
 		t.Errorf("second server on the store: %v", err)
 	}
 	first.Close()
@@ -475,11 +432,11 @@ func TestAPIStoreTrouble(t *testing.T) {
 	bad := filepath.Join(dir, "bad.db")
 	os.WriteFile(bad, bytes.Repeat([]byte{0xa5}, 64<<10), 0o600)
 	o = testOptions(bad)
-	_, err := newAPI(o)
+	_, err := New(o)
 	if err == nil || !strings.Contains(err.Error(), "damaged") || !strings.Contains(err.Error(), "store check") || !strings.Contains(err.Error(), "-store-fresh") {
 		t.Fatalf("damaged store: %v", err)
 	}
-	if err := storeCmd([]string{"check", "-store", bad}); err == nil || !strings.Contains(err.Error(), "-store-fresh") {
+	if _, err := CheckStore(bad); err == nil || !strings.Contains(err.Error(), "-store-fresh") {
 		t.Errorf("store check of the damaged file: %v", err)
 	}
 	o.StoreFresh = true
@@ -493,7 +450,7 @@ func TestAPIStoreTrouble(t *testing.T) {
 	if len(moved) != 1 {
 		t.Errorf("damaged file moved to %v", moved)
 	}
-	if err := storeCmd([]string{"check", "-store", bad}); err != nil {
+	if _, err := CheckStore(bad); err != nil {
 		t.Errorf("store check of the fresh store: %v", err)
 	}
 }

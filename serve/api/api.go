@@ -1,8 +1,8 @@
-package main
-
-// The run API: the native server trains Configs on all cores and streams
-// their events, so that the page can hand a run to this machine instead
-// of training it in the tab. Every body is JSON; errors are
+// Package api is the run API of `serve web`: the native server trains
+// Configs on all cores and streams their events, so that the page can
+// hand a run to this machine instead of training it in the tab; runs,
+// their checkpoints and results, and published races live in the run
+// store. Every body is JSON; errors are
 // {"error": "...", "field": "config.field", "offset": N} (field and offset
 // when known).
 //
@@ -38,9 +38,9 @@ package main
 // a web page, so it is allowed: a program that can reach the loopback
 // (curl, scripts) already runs as a local user who could run the trainer
 // itself.
+package api
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -50,25 +50,24 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"pada/core/run"
+	"pada/serve/native"
 	"pada/serve/store"
 )
 
 // apiVersion changes when the API changes incompatibly.
 const apiVersion = "1"
 
-// apiOptions are the API's settings: the web command's flags.
-type apiOptions struct {
+// Options are the API's settings: the web command's flags.
+type Options struct {
 	Enabled           bool
 	Store             string
 	MaxRuns           int   // runs training at once
@@ -93,7 +92,6 @@ type apiOptions struct {
 	// set when the server listens on loopback.
 	LoopbackHost bool
 	logf         func(string, ...any) // the server's log (stderr when nil)
-	st           *store.Store         // the open store, once open has run (the recorder of sweeps writes it: api_sweep.go)
 }
 
 // originList is a repeatable, comma-separable flag of origins.
@@ -113,9 +111,9 @@ func (o *originList) Set(v string) error {
 	return nil
 }
 
-// apiFlags adds the API's flags to the web command.
-func apiFlags(fs *flag.FlagSet) *apiOptions {
-	o := &apiOptions{}
+// Flags adds the API's flags to the web command.
+func Flags(fs *flag.FlagSet) *Options {
+	o := &Options{}
 	fs.BoolVar(&o.Enabled, "api", true, "serve the run API under /api/ (native training)")
 	fs.StringVar(&o.Store, "store", "", "run store file (default: pada/runs.db in the user config folder)")
 	fs.IntVar(&o.MaxRuns, "max-runs", 4, "runs that train at once (each on -threads cores); 4 lets the page race its largest race side by side")
@@ -167,68 +165,68 @@ func parseBytes(v string) (int64, error) {
 	return n << shift, nil
 }
 
-func (o *apiOptions) threads() int {
+// defaultMaxMem is the server's -max-mem when none is given: half of the
+// machine's memory (the rest is for the system and the other programs),
+// or 4 GiB where the machine's memory cannot be read.
+func defaultMaxMem() int64 {
+	if m := native.MachineMemory(); m > 0 {
+		return min(m/2, run.MaxMemory)
+	}
+	return 4 << 30
+}
+
+func (o *Options) threads() int {
 	if o.Threads > 0 {
 		return o.Threads
 	}
 	return max(1, runtime.NumCPU()/max(1, o.MaxRuns))
 }
 
-// open opens the store, marks the runs a previous server left
+// Open opens the store, marks the runs a previous server left
 // unfinished as interrupted and (with -resume-interrupted) queues them
 // again; it runs before the page is built so that a store another server
-// holds or a damaged one is reported at once. mount puts the API in
-// front of the static handler; stop checkpoints the runs in progress,
-// marks them interrupted and closes the store.
-func (o *apiOptions) open(addr string, logf func(string, ...any)) (mount func(http.Handler) http.Handler, stop func(), err error) {
+// holds or a damaged one is reported at once. addr is the address the
+// server listens on, logf its log. With -api=false it opens nothing and
+// returns a nil *API, whose Handler is the static handler alone.
+func (o *Options) Open(addr string, logf func(string, ...any)) (*API, error) {
 	if !o.Enabled {
-		return func(h http.Handler) http.Handler { return h }, func() {}, nil
+		return nil, nil
 	}
 	if o.Store == "" {
 		d, err := os.UserConfigDir()
 		if err != nil {
-			return nil, nil, fmt.Errorf("api: no -store given and %w", err)
+			return nil, fmt.Errorf("api: no -store given and %w", err)
 		}
 		o.Store = filepath.Join(d, "pada", "runs.db")
 	}
 	if err := os.MkdirAll(filepath.Dir(o.Store), 0o755); err != nil {
-		return nil, nil, fmt.Errorf("api: %w", err)
+		return nil, fmt.Errorf("api: %w", err)
 	}
 	o.LoopbackHost = isLoopback(addr)
 	o.logf = logf
-	a, err := newAPI(*o)
+	a, err := New(*o)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	o.st = a.st
 	root := "none (built-in data only)"
 	if a.opt.DataRoot != "" {
 		root = a.opt.DataRoot
 	}
 	logf("api: runs in %s (%d at once, %d threads each, queue %d, memory budget %s, keeping %d runs, data root: %s)",
 		o.Store, a.opt.MaxRuns, a.opt.threads(), a.opt.Queue, run.FormatBytes(a.opt.MaxMem), a.opt.KeepRuns, root)
-	return a.mount, a.Close, nil
-}
-
-// mount is open and mount together.
-func (o *apiOptions) mount(static http.Handler, addr string, logf func(string, ...any)) (http.Handler, func(), error) {
-	m, stop, err := o.open(addr, logf)
-	if err != nil {
-		return nil, nil, err
-	}
-	return m(static), stop, nil
+	return a, nil
 }
 
 // HTTP timeouts: a client gets this long to send its headers, its whole
 // request, and to read an answer, and an idle keep-alive connection is
 // closed after idleTimeout. Event streams lift the read deadline and set
-// a write deadline per write (api_stream.go). Tests shorten them.
+// a write deadline per write (stream.go). Tests shorten them.
 var httpTimeouts = struct{ ReadHeader, Read, Write, Idle time.Duration }{
 	ReadHeader: 10 * time.Second, Read: 30 * time.Second, Write: 60 * time.Second, Idle: 120 * time.Second,
 }
 
-// newHTTPServer is the server of the page and the API, with the timeouts.
-func newHTTPServer(h http.Handler) *http.Server {
+// NewHTTPServer is the server of the page and the API, with the timeouts.
+func NewHTTPServer(h http.Handler) *http.Server {
 	t := httpTimeouts
 	return &http.Server{Handler: h, ReadHeaderTimeout: t.ReadHeader, ReadTimeout: t.Read,
 		WriteTimeout: t.Write, IdleTimeout: t.Idle, MaxHeaderBytes: 64 << 10}
@@ -239,42 +237,20 @@ func newHTTPServer(h http.Handler) *http.Server {
 // start.
 const shutdownWait = 20 * time.Second
 
-// serveUntilSignal serves until SIGINT or SIGTERM, then stops the API
-// (which checkpoints its runs, waiting at most shutdownWait) and lets
-// open requests finish briefly; streams end with the API.
-func serveUntilSignal(srv *http.Server, ln net.Listener, stop func()) error {
-	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer cancel()
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		stop()
-		return err
-	case <-ctx.Done():
-	}
-	stop()
-	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer scancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return srv.Close()
-	}
-	return nil
-}
-
-// api is the HTTP side of the run manager.
-type api struct {
-	opt    apiOptions
+// API is the HTTP side of the run manager.
+type API struct {
+	opt    Options
 	st     *store.Store
 	m      *manager
 	mux    *http.ServeMux
 	cors   map[string]bool
-	files  rootFiles
+	files  native.RootFiles
 	tcache thumbCache
 }
 
-// newAPI opens the store and starts the manager.
-func newAPI(o apiOptions) (*api, error) {
+// New opens the store o names and starts the manager (Open also fills in
+// the defaults of the web command).
+func New(o Options) (*API, error) {
 	if o.MaxRuns < 1 {
 		o.MaxRuns = 1
 	}
@@ -293,28 +269,20 @@ func newAPI(o apiOptions) (*api, error) {
 	if o.logf == nil {
 		o.logf = func(format string, a ...any) { fmt.Fprintf(os.Stderr, format+"\n", a...) }
 	}
-	var files rootFiles
+	var files native.RootFiles
 	if o.DataRoot != "" {
-		abs, err := filepath.Abs(o.DataRoot)
-		if err == nil {
-			abs, err = filepath.EvalSymlinks(abs)
-		}
-		if err == nil {
-			files.root, err = os.OpenRoot(abs)
-		}
-		if err != nil {
+		var err error
+		if files, err = native.OpenRoot(o.DataRoot); err != nil {
 			return nil, fmt.Errorf("api: -data-root: %w", err)
 		}
-		o.DataRoot, files.dir = abs, abs
+		o.DataRoot = files.Dir()
 	}
 	st, err := openStore(o)
 	if err != nil {
-		if files.root != nil {
-			files.root.Close()
-		}
+		files.Close()
 		return nil, err
 	}
-	a := &api{opt: o, st: st, mux: http.NewServeMux(), cors: map[string]bool{}, files: files}
+	a := &API{opt: o, st: st, mux: http.NewServeMux(), cors: map[string]bool{}, files: files}
 	m, err := newManager(st, o, a.vet, files)
 	if err != nil {
 		st.Close()
@@ -329,19 +297,30 @@ func newAPI(o apiOptions) (*api, error) {
 }
 
 // Close stops the manager (runs in progress are checkpointed and marked
-// interrupted) and closes the store.
-func (a *api) Close() {
+// interrupted, waiting at most shutdownWait) and closes the store; it
+// does nothing on a nil API.
+func (a *API) Close() {
+	if a == nil {
+		return
+	}
 	a.m.shutdown(shutdownWait)
 	a.st.Close()
-	if a.files.root != nil {
-		a.files.root.Close()
+	a.files.Close()
+}
+
+// Store is the open run store (nil for a nil API): the web server's
+// recorder of sweep runs writes it.
+func (a *API) Store() *store.Store {
+	if a == nil {
+		return nil
 	}
+	return a.st
 }
 
 // openStore opens the run store, saying what to do when another server
 // holds it or it is damaged; with -store-fresh a damaged one is moved
 // aside for a new one.
-func openStore(o apiOptions) (*store.Store, error) {
+func openStore(o Options) (*store.Store, error) {
 	st, err := store.Open(o.Store)
 	switch {
 	case err == nil:
@@ -365,8 +344,28 @@ func openStore(o apiOptions) (*store.Store, error) {
 	return nil, fmt.Errorf("api: %w", err)
 }
 
-// mount serves /api/ from the API and everything else from static.
-func (a *api) mount(static http.Handler) http.Handler {
+// CheckStore reads every page and record of the run store at path and
+// says what it holds, or what is wrong and what to do (`serve store
+// check`).
+func CheckStore(path string) (string, error) {
+	st, runs, err := store.Check(path)
+	switch {
+	case errors.Is(err, store.ErrHeld):
+		return "", fmt.Errorf("%w: stop the server that uses it to check it", err)
+	case errors.Is(err, store.ErrDamaged):
+		return "", fmt.Errorf("%w\n  start the server with -store %s -store-fresh to move it aside (%s.damaged-TIME) and begin a new store", err, path, path)
+	case err != nil:
+		return "", err
+	}
+	return fmt.Sprintf("store %s is sound: %d runs, %d buckets, %d records, %s of keys and values", path, runs, st.Buckets, st.Keys, run.FormatBytes(st.Bytes)), nil
+}
+
+// Handler serves /api/ from the API and everything else from static; a
+// nil API (-api=false) serves static alone.
+func (a *API) Handler(static http.Handler) http.Handler {
+	if a == nil {
+		return static
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/") {
 			a.ServeHTTP(w, r)
@@ -376,7 +375,7 @@ func (a *api) mount(static http.Handler) http.Handler {
 	})
 }
 
-func (a *api) routes() {
+func (a *API) routes() {
 	a.mux.HandleFunc("GET /api/health", a.health)
 	a.mux.HandleFunc("POST /api/runs", a.create)
 	a.mux.HandleFunc("GET /api/runs", a.list)
@@ -389,7 +388,7 @@ func (a *api) routes() {
 	a.mux.HandleFunc("GET /api/runs/{id}/metrics.csv", a.metrics)
 	a.mux.HandleFunc("GET /api/runs/{id}/weights.npz", a.weights)
 	a.mux.HandleFunc("GET /api/runs/{id}/thumbs", a.thumbs)
-	a.shareRoutes() // POST /api/shares, GET and DELETE /api/shares/{id}: api_share.go
+	a.shareRoutes() // POST /api/shares, GET and DELETE /api/shares/{id}: share.go
 	a.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &apiError{Code: http.StatusNotFound, Msg: "no such API endpoint: " + r.Method + " " + r.URL.Path})
 	})
@@ -397,7 +396,7 @@ func (a *api) routes() {
 
 // ServeHTTP checks who is calling, answers CORS preflights for the
 // allowed origins, bounds the body and dispatches.
-func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	cross, err := a.admit(r)
 	if err != nil {
 		writeError(w, &apiError{Code: http.StatusForbidden, Msg: err.Error()})
@@ -451,7 +450,7 @@ func jsonBody(r *http.Request) *apiError {
 
 // recoverPanic logs a handler's panic with its stack under an id and
 // answers with the id only: no stack or source path reaches a client.
-func (a *api) recoverPanic(w http.ResponseWriter, r *http.Request) {
+func (a *API) recoverPanic(w http.ResponseWriter, r *http.Request) {
 	p := recover()
 	if p == nil || p == http.ErrAbortHandler {
 		if p != nil {
@@ -464,7 +463,7 @@ func (a *api) recoverPanic(w http.ResponseWriter, r *http.Request) {
 }
 
 // internal logs an internal error with its stack and returns its id.
-func (a *api) internal(what string, stack []byte) string {
+func (a *API) internal(what string, stack []byte) string {
 	return logInternal(a.opt.logf, what, stack)
 }
 
@@ -480,19 +479,19 @@ func logInternal(logf func(string, ...any), what string, stack []byte) string {
 // (which readConfig has applied): the server's memory budget and the
 // files rule. It also runs when a stored run is resumed, since the store
 // may hold runs from a server with other limits.
-func (a *api) vet(c run.Config) error {
+func (a *API) vet(c run.Config) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
 	if err := c.CheckBudget(a.opt.MaxMem); err != nil {
 		return fmt.Errorf("%w (this server's -max-mem)", err)
 	}
-	return a.files.check(c)
+	return a.files.Check(c)
 }
 
 // admit applies the policy in the file comment; cross reports an allowed
 // foreign origin, which gets CORS headers.
-func (a *api) admit(r *http.Request) (cross bool, err error) {
+func (a *API) admit(r *http.Request) (cross bool, err error) {
 	if a.opt.LoopbackHost && !isLoopback(hostOnly(r.Host)) {
 		return false, fmt.Errorf("host %q is not a loopback name: refused (this server only answers http://127.0.0.1 or localhost)", r.Host)
 	}
@@ -542,13 +541,13 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-func (a *api) health(w http.ResponseWriter, r *http.Request) {
+func (a *API) health(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{
 		"ok": true, "version": apiVersion, "config_version": run.Version,
 		"cores": runtime.NumCPU(), "backend": "cpu",
 		"max_runs": a.opt.MaxRuns, "threads": a.opt.threads(), "queue": a.opt.Queue,
 		"max_mem": a.opt.MaxMem, "max_body": a.opt.MaxBody, "keep_runs": a.opt.KeepRuns,
-		"data_root": a.files.root != nil, "max_events": run.MaxEvents,
+		"data_root": a.opt.DataRoot != "", "max_events": run.MaxEvents,
 	})
 }
 

@@ -1,8 +1,8 @@
-package main
+package native
 
 // Which files a run may read. The command line reads the user's own paths
-// (hostFiles). A Config that comes over the API is someone else's
-// request, so it reads through rootFiles: nothing but the built-in data
+// (HostFiles). A Config that comes over the API is someone else's
+// request, so it reads through RootFiles: nothing but the built-in data
 // and tables unless the server was started with -data-root DIR, and then
 // only regular files under DIR (symlinks followed only while they stay
 // inside it, by os.Root), each read bounded in size and line length. Its
@@ -32,22 +32,19 @@ const (
 	maxLine = 64 << 10
 )
 
-// dataFiles opens the files a Config names.
-type dataFiles interface {
-	// open opens the file name for the Config field field.
-	open(field, name string) (io.ReadCloser, error)
-	// readError turns a reader's error about the file (or directory) name
-	// into the answer this kind of caller may see.
-	readError(field, name string, err error) error
-}
+// The files a Config names are opened through a data.Opener: Open opens
+// the file name for the Config field field, and ReadError turns a
+// reader's error about the file (or directory) name into the answer this
+// kind of caller may see. HostFiles and RootFiles are the two kinds.
 
-// hostFiles are the user's own: any path, errors as they come. bounded
+// HostFiles are the user's own: any path, errors as they come. Bounded
 // applies the size cap and the regular-file check (for the server's own
 // default locations).
-type hostFiles struct{ bounded bool }
+type HostFiles struct{ Bounded bool }
 
-func (h hostFiles) open(field, name string) (io.ReadCloser, error) {
-	if !h.bounded {
+// Open opens name as it is given.
+func (h HostFiles) Open(field, name string) (io.ReadCloser, error) {
+	if !h.Bounded {
 		f, err := os.Open(name)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", field, err)
@@ -61,7 +58,8 @@ func (h hostFiles) open(field, name string) (io.ReadCloser, error) {
 	return f, nil
 }
 
-func (hostFiles) readError(field, name string, err error) error { return err }
+// ReadError returns err unchanged.
+func (HostFiles) ReadError(field, name string, err error) error { return err }
 
 // openRegular opens with O_NONBLOCK (a FIFO must not block the open) and
 // keeps only a regular file of at most maxFile bytes: a FIFO, a device
@@ -89,15 +87,44 @@ func openRegular(open func() (*os.File, error)) (io.ReadCloser, error) {
 	}{io.LimitReader(f, maxFile), f}, nil
 }
 
-// rootFiles confines reads to a data root; a nil root allows no files.
-type rootFiles struct {
+// RootFiles confines reads to a data root; the zero RootFiles (no root)
+// allows no files.
+type RootFiles struct {
 	root *os.Root
 	dir  string // the root's path, for absolute names
 }
 
+// OpenRoot opens dir (made absolute, symlinks resolved) as the data root.
+func OpenRoot(dir string) (RootFiles, error) {
+	abs, err := filepath.Abs(dir)
+	if err == nil {
+		abs, err = filepath.EvalSymlinks(abs)
+	}
+	var f RootFiles
+	if err == nil {
+		f.root, err = os.OpenRoot(abs)
+	}
+	if err != nil {
+		return RootFiles{}, err
+	}
+	f.dir = abs
+	return f, nil
+}
+
+// Dir is the root's absolute path ("" without a root).
+func (f RootFiles) Dir() string { return f.dir }
+
+// Close closes the root.
+func (f RootFiles) Close() error {
+	if f.root == nil {
+		return nil
+	}
+	return f.root.Close()
+}
+
 // errNoFile is the one answer for a name that is outside the root, does
 // not exist, or is not a regular file (or directory, for data.dir).
-func (f rootFiles) errNoFile(field, name string) error {
+func (f RootFiles) errNoFile(field, name string) error {
 	if f.root == nil {
 		return &run.FieldError{Field: field, Msg: "this server reads no files named by API clients: use the built-in data (fashion16, synthetic, fashion-mnist without data.dir) and tables (\"default\"), or start the server with -data-root DIR"}
 	}
@@ -105,7 +132,7 @@ func (f rootFiles) errNoFile(field, name string) error {
 }
 
 // rel maps name to a path inside the root, or reports that it has none.
-func (f rootFiles) rel(name string) (string, bool) {
+func (f RootFiles) rel(name string) (string, bool) {
 	if f.root == nil || name == "" {
 		return "", false
 	}
@@ -123,7 +150,9 @@ func (f rootFiles) rel(name string) (string, bool) {
 	return name, true
 }
 
-func (f rootFiles) open(field, name string) (io.ReadCloser, error) {
+// Open opens name, relative to the root or absolute inside it, if it is
+// a regular file there.
+func (f RootFiles) Open(field, name string) (io.ReadCloser, error) {
 	rel, ok := f.rel(name)
 	if !ok {
 		return nil, f.errNoFile(field, name)
@@ -135,8 +164,8 @@ func (f rootFiles) open(field, name string) (io.ReadCloser, error) {
 	return r, nil
 }
 
-// readError keeps only where a reader failed, never what it read.
-func (f rootFiles) readError(field, name string, err error) error {
+// ReadError keeps only where a reader failed, never what it read.
+func (f RootFiles) ReadError(field, name string, err error) error {
 	if err == nil {
 		return nil
 	}
@@ -153,10 +182,10 @@ func (f rootFiles) readError(field, name string, err error) error {
 	return &run.FieldError{Field: field, Msg: fmt.Sprintf("%q could not be read", name)}
 }
 
-// check refuses, before a run is created, a Config naming files that
-// rootFiles would not open: a directory for data.dir, a regular file for
+// Check refuses, before a run is created, a Config naming files that
+// Open would not open: a directory for data.dir, a regular file for
 // eval.truth.
-func (f rootFiles) check(c run.Config) error {
+func (f RootFiles) Check(c run.Config) error {
 	d := c.Data
 	needsDir := d.Name == "mnist" || d.Name == "cifar10" || d.Name == "cifar100" || (d.Name == "fashion-mnist" && d.Dir != "")
 	if d.Dir != "" && !needsDir {
@@ -173,7 +202,7 @@ func (f rootFiles) check(c run.Config) error {
 	return nil
 }
 
-func (f rootFiles) stat(field, name string, ok func(fs.FileInfo) bool) error {
+func (f RootFiles) stat(field, name string, ok func(fs.FileInfo) bool) error {
 	rel, in := f.rel(name)
 	if !in {
 		return f.errNoFile(field, name)

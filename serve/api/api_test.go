@@ -1,4 +1,4 @@
-package main
+package api
 
 import (
 	"bufio"
@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"pada/core/run"
+	"pada/serve/native"
 	"pada/serve/store"
 )
 
@@ -38,27 +39,27 @@ func apiConfig(epochs int, seed uint64) run.Config {
 type testAPI struct {
 	t      *testing.T
 	url    string
-	a      *api             // nil for a server in another process
+	a      *API             // nil for a server in another process
 	srv    *httptest.Server // likewise
 	client *http.Client
 	closed bool
 }
 
-func testOptions(storePath string) apiOptions {
-	return apiOptions{Enabled: true, Store: storePath, MaxRuns: 1, Queue: 4, Threads: 1, MaxBody: 1 << 20, LoopbackHost: true}
+func testOptions(storePath string) Options {
+	return Options{Enabled: true, Store: storePath, MaxRuns: 1, Queue: 4, Threads: 1, MaxBody: 1 << 20, LoopbackHost: true}
 }
 
-func startAPI(t *testing.T, o apiOptions) *testAPI {
+func startAPI(t *testing.T, o Options) *testAPI {
 	t.Helper()
 	if o.Store == "" {
 		o.Store = filepath.Join(t.TempDir(), "runs.db")
 	}
-	a, err := newAPI(o)
+	a, err := New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	static := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "static") })
-	ta := &testAPI{t: t, a: a, srv: httptest.NewServer(a.mount(static)),
+	ta := &testAPI{t: t, a: a, srv: httptest.NewServer(a.Handler(static)),
 		client: &http.Client{Transport: &http.Transport{}}}
 	ta.url = ta.srv.URL
 	t.Cleanup(ta.Close)
@@ -251,10 +252,10 @@ func normalize(t *testing.T, lines []string) []string {
 }
 
 // cliEvents runs c through the command line's path.
-func cliEvents(t *testing.T, c run.Config) ([]string, *result) {
+func cliEvents(t *testing.T, c run.Config) ([]string, *native.Result) {
 	t.Helper()
 	var buf bytes.Buffer
-	res, err := runSession(c, 1, "", &buf, nil)
+	res, err := native.Run(c, 1, "", &buf, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,8 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"pada/core/run"
-	"pada/serve/store"
+	"pada/serve/api"
 )
 
 // storeCmd is `serve store check [-store FILE]`: it reads every page and
@@ -30,15 +29,10 @@ func storeCmd(args []string) error {
 		}
 		*path = filepath.Join(d, "pada", "runs.db")
 	}
-	st, runs, err := store.Check(*path)
-	switch {
-	case errors.Is(err, store.ErrHeld):
-		return fmt.Errorf("%w: stop the server that uses it to check it", err)
-	case errors.Is(err, store.ErrDamaged):
-		return fmt.Errorf("%w\n  start the server with -store %s -store-fresh to move it aside (%s.damaged-TIME) and begin a new store", err, *path, *path)
-	case err != nil:
+	msg, err := api.CheckStore(*path)
+	if err != nil {
 		return err
 	}
-	fmt.Printf("store %s is sound: %d runs, %d buckets, %d records, %s of keys and values\n", *path, runs, st.Buckets, st.Keys, run.FormatBytes(st.Bytes))
+	fmt.Println(msg)
 	return nil
 }

@@ -1,4 +1,4 @@
-package main
+package api
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"pada/core/data"
 	"pada/core/run"
 	"pada/serve/store"
 )
@@ -24,9 +25,9 @@ var errRefused = errors.New("refused")
 // queues up to Queue more.
 type manager struct {
 	st    *store.Store
-	opt   apiOptions
+	opt   Options
 	vet   func(run.Config) error // the API's admission check
-	files dataFiles              // what runs may read
+	files data.Opener            // what runs may read
 	// ctx ends with the server: runners checkpoint, mark their run
 	// interrupted and return; streams end.
 	ctx    context.Context
@@ -41,7 +42,7 @@ type manager struct {
 	closed  bool
 }
 
-func newManager(st *store.Store, o apiOptions, vet func(run.Config) error, files dataFiles) (*manager, error) {
+func newManager(st *store.Store, o Options, vet func(run.Config) error, files data.Opener) (*manager, error) {
 	died, err := st.MarkInterrupted()
 	if err != nil {
 		return nil, err

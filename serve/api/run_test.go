@@ -1,4 +1,4 @@
-package main
+package api
 
 import (
 	"bytes"
@@ -47,8 +47,8 @@ func TestAPIMatchesCLI(t *testing.T) {
 	}
 
 	var csvBuf, w bytes.Buffer
-	res.session.WriteCSV(&csvBuf)
-	checkpoint.Write(&w, res.session.Trainer().Net(), nil)
+	res.Session.WriteCSV(&csvBuf)
+	checkpoint.Write(&w, res.Session.Trainer().Net(), nil)
 	for _, tc := range []struct {
 		path  string
 		want  []byte
@@ -64,7 +64,7 @@ func TestAPIMatchesCLI(t *testing.T) {
 	}
 
 	rec := ta.record(id)
-	if rec.State != store.Done || rec.Done == nil || rec.Done.Tau != res.done.Tau || rec.EpochsDone != 2 || rec.Checkpoint != 0 {
+	if rec.State != store.Done || rec.Done == nil || rec.Done.Tau != res.Done.Tau || rec.EpochsDone != 2 || rec.Checkpoint != 0 {
 		t.Fatalf("record %+v", rec)
 	}
 	code, body, _ = ta.do("GET", "/api/runs", nil)

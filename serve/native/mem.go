@@ -1,4 +1,4 @@
-package main
+package native
 
 import (
 	"bufio"
@@ -10,9 +10,9 @@ import (
 	"pada/core/run"
 )
 
-// machineMemory is the machine's memory in bytes (MemTotal of
+// MachineMemory is the machine's memory in bytes (MemTotal of
 // /proc/meminfo), or 0 where that cannot be read.
-func machineMemory() int64 {
+func MachineMemory() int64 {
 	b, err := os.ReadFile("/proc/meminfo")
 	if err != nil {
 		return 0
@@ -36,20 +36,10 @@ func memTotal(b []byte) int64 {
 	return 0
 }
 
-// defaultMaxMem is the server's -max-mem when none is given: half of the
-// machine's memory (the rest is for the system and the other programs),
-// or 4 GiB where the machine's memory cannot be read.
-func defaultMaxMem() int64 {
-	if m := machineMemory(); m > 0 {
-		return min(m/2, run.MaxMemory)
-	}
-	return 4 << 30
-}
-
-// checkMachine is the command line's check: the run must fit the
+// CheckMachine is the command line's check: the run must fit the
 // machine's memory (most of it: the user chose to run it).
-func checkMachine(c run.Config) error {
-	m := machineMemory()
+func CheckMachine(c run.Config) error {
+	m := MachineMemory()
 	if m == 0 {
 		return nil // Validate's fixed caps still hold
 	}

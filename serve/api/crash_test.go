@@ -1,4 +1,4 @@
-package main
+package api
 
 import (
 	"bufio"
@@ -27,7 +27,7 @@ func TestAPIChild(t *testing.T) {
 	if path == "" {
 		t.Skip("runs only as TestAPICrashRestart's subprocess")
 	}
-	a, err := newAPI(testOptions(path))
+	a, err := New(testOptions(path))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +36,7 @@ func TestAPIChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	fmt.Printf("ADDR http://%s\n", ln.Addr())
-	http.Serve(ln, a.mount(http.NotFoundHandler())) // until killed
+	http.Serve(ln, a.Handler(http.NotFoundHandler())) // until killed
 }
 
 // Kill the server (SIGKILL) in the middle of a run with another queued,

@@ -1,4 +1,4 @@
-package main
+package api
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 	"pada/core/checkpoint"
 	"pada/core/run"
 	"pada/core/train"
+	"pada/serve/native"
 	"pada/serve/store"
 )
 
@@ -284,10 +285,10 @@ func (r *runner) execute() (err error) {
 // own, so that a stop, or the server's shutdown, is answered while a
 // large or slow file is still being read: the runner then records the
 // state (returned) and leaves the loader to finish and release what it
-// built. Reads are bounded (api_files.go), so the loader ends.
-func (r *runner) load() (*runInputs, store.State, error) {
+// built. Reads are bounded (native.RootFiles), so the loader ends.
+func (r *runner) load() (*native.Inputs, store.State, error) {
 	type result struct {
-		in  *runInputs
+		in  *native.Inputs
 		err error
 	}
 	// Not in the manager's WaitGroup: shutdown does not wait for a
@@ -300,10 +301,10 @@ func (r *runner) load() (*runInputs, store.State, error) {
 				done <- result{err: fmt.Errorf("internal error %s (the server's log has the details)", id)}
 			}
 		}()
-		in, err := prepareRunFrom(r.cfg, r.m.opt.threads(), "", r.m.files)
+		in, err := native.Prepare(r.cfg, r.m.opt.threads(), "", r.m.files)
 		done <- result{in, err}
 	}()
-	abandon := func(state store.State, reason string) (*runInputs, store.State, error) {
+	abandon := func(state store.State, reason string) (*native.Inputs, store.State, error) {
 		go func() {
 			if res := <-done; res.in != nil {
 				res.in.Close()
@@ -326,9 +327,9 @@ func (r *runner) load() (*runInputs, store.State, error) {
 }
 
 // open starts the session, or resumes it from the stored checkpoint.
-func (r *runner) open(in *runInputs) (*train.Session, error) {
+func (r *runner) open(in *native.Inputs) (*train.Session, error) {
 	if !r.resume {
-		return in.start(r.emit)
+		return in.Start(r.emit)
 	}
 	ck, err := r.m.st.Blob(r.id, blobCheckpoint)
 	if err != nil {

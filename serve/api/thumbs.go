@@ -1,4 +1,4 @@
-package main
+package api
 
 import (
 	"container/list"
@@ -11,6 +11,7 @@ import (
 	"pada/core/data"
 	"pada/core/run"
 	"pada/core/train"
+	"pada/serve/native"
 )
 
 // maxThumbs bounds one thumbnail request (an epoch names 2×8 examples).
@@ -26,7 +27,7 @@ const thumbRuns = 2
 // view thus looks the same for a native run. The sets are rebuilt from
 // the run's config (so a run finished before a restart still has them),
 // once per run: the cache keeps the last thumbRuns runs' images.
-func (a *api) thumbs(w http.ResponseWriter, r *http.Request) {
+func (a *API) thumbs(w http.ResponseWriter, r *http.Request) {
 	rec, ok := a.record(w, r)
 	if !ok {
 		return
@@ -51,7 +52,7 @@ func (a *api) thumbs(w http.ResponseWriter, r *http.Request) {
 		if err := a.vet(rec.Config); err != nil {
 			return nil, err
 		}
-		trainFile, evalFile, err := loadDataFrom(rec.Config, a.files)
+		trainFile, evalFile, err := native.LoadData(rec.Config, a.files)
 		if err != nil {
 			return nil, err
 		}
