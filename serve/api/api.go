@@ -187,8 +187,8 @@ func (o *Options) threads() int {
 // again; it runs before the page is built so that a store another server
 // holds or a damaged one is reported at once. addr is the address the
 // server listens on, logf its log. With -api=false it opens nothing and
-// returns a nil *API, whose Handler is the static handler alone.
-func (o *Options) Open(addr string, logf func(string, ...any)) (*API, error) {
+// returns a nil *Server, whose Handler is the static handler alone.
+func (o *Options) Open(addr string, logf func(string, ...any)) (*Server, error) {
 	if !o.Enabled {
 		return nil, nil
 	}
@@ -237,8 +237,8 @@ func NewHTTPServer(h http.Handler) *http.Server {
 // start.
 const shutdownWait = 20 * time.Second
 
-// API is the HTTP side of the run manager.
-type API struct {
+// Server is the run API: the HTTP side of the run manager.
+type Server struct {
 	opt    Options
 	st     *store.Store
 	m      *manager
@@ -250,7 +250,7 @@ type API struct {
 
 // New opens the store o names and starts the manager (Open also fills in
 // the defaults of the web command).
-func New(o Options) (*API, error) {
+func New(o Options) (*Server, error) {
 	if o.MaxRuns < 1 {
 		o.MaxRuns = 1
 	}
@@ -282,7 +282,7 @@ func New(o Options) (*API, error) {
 		files.Close()
 		return nil, err
 	}
-	a := &API{opt: o, st: st, mux: http.NewServeMux(), cors: map[string]bool{}, files: files}
+	a := &Server{opt: o, st: st, mux: http.NewServeMux(), cors: map[string]bool{}, files: files}
 	m, err := newManager(st, o, a.vet, files)
 	if err != nil {
 		st.Close()
@@ -298,8 +298,8 @@ func New(o Options) (*API, error) {
 
 // Close stops the manager (runs in progress are checkpointed and marked
 // interrupted, waiting at most shutdownWait) and closes the store; it
-// does nothing on a nil API.
-func (a *API) Close() {
+// does nothing on a nil Server.
+func (a *Server) Close() {
 	if a == nil {
 		return
 	}
@@ -308,9 +308,9 @@ func (a *API) Close() {
 	a.files.Close()
 }
 
-// Store is the open run store (nil for a nil API): the web server's
+// Store is the open run store (nil for a nil Server): the web server's
 // recorder of sweep runs writes it.
-func (a *API) Store() *store.Store {
+func (a *Server) Store() *store.Store {
 	if a == nil {
 		return nil
 	}
@@ -361,8 +361,8 @@ func CheckStore(path string) (string, error) {
 }
 
 // Handler serves /api/ from the API and everything else from static; a
-// nil API (-api=false) serves static alone.
-func (a *API) Handler(static http.Handler) http.Handler {
+// nil Server (-api=false) serves static alone.
+func (a *Server) Handler(static http.Handler) http.Handler {
 	if a == nil {
 		return static
 	}
@@ -375,7 +375,7 @@ func (a *API) Handler(static http.Handler) http.Handler {
 	})
 }
 
-func (a *API) routes() {
+func (a *Server) routes() {
 	a.mux.HandleFunc("GET /api/health", a.health)
 	a.mux.HandleFunc("POST /api/runs", a.create)
 	a.mux.HandleFunc("GET /api/runs", a.list)
@@ -396,7 +396,7 @@ func (a *API) routes() {
 
 // ServeHTTP checks who is calling, answers CORS preflights for the
 // allowed origins, bounds the body and dispatches.
-func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (a *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	cross, err := a.admit(r)
 	if err != nil {
 		writeError(w, &apiError{Code: http.StatusForbidden, Msg: err.Error()})
@@ -450,7 +450,7 @@ func jsonBody(r *http.Request) *apiError {
 
 // recoverPanic logs a handler's panic with its stack under an id and
 // answers with the id only: no stack or source path reaches a client.
-func (a *API) recoverPanic(w http.ResponseWriter, r *http.Request) {
+func (a *Server) recoverPanic(w http.ResponseWriter, r *http.Request) {
 	p := recover()
 	if p == nil || p == http.ErrAbortHandler {
 		if p != nil {
@@ -463,7 +463,7 @@ func (a *API) recoverPanic(w http.ResponseWriter, r *http.Request) {
 }
 
 // internal logs an internal error with its stack and returns its id.
-func (a *API) internal(what string, stack []byte) string {
+func (a *Server) internal(what string, stack []byte) string {
 	return logInternal(a.opt.logf, what, stack)
 }
 
@@ -479,7 +479,7 @@ func logInternal(logf func(string, ...any), what string, stack []byte) string {
 // (which readConfig has applied): the server's memory budget and the
 // files rule. It also runs when a stored run is resumed, since the store
 // may hold runs from a server with other limits.
-func (a *API) vet(c run.Config) error {
+func (a *Server) vet(c run.Config) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
@@ -491,7 +491,7 @@ func (a *API) vet(c run.Config) error {
 
 // admit applies the policy in the file comment; cross reports an allowed
 // foreign origin, which gets CORS headers.
-func (a *API) admit(r *http.Request) (cross bool, err error) {
+func (a *Server) admit(r *http.Request) (cross bool, err error) {
 	if a.opt.LoopbackHost && !isLoopback(hostOnly(r.Host)) {
 		return false, fmt.Errorf("host %q is not a loopback name: refused (this server only answers http://127.0.0.1 or localhost)", r.Host)
 	}
@@ -541,7 +541,7 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-func (a *API) health(w http.ResponseWriter, r *http.Request) {
+func (a *Server) health(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{
 		"ok": true, "version": apiVersion, "config_version": run.Version,
 		"cores": runtime.NumCPU(), "backend": "cpu",

@@ -39,7 +39,7 @@ func apiConfig(epochs int, seed uint64) run.Config {
 type testAPI struct {
 	t      *testing.T
 	url    string
-	a      *API             // nil for a server in another process
+	a      *Server          // nil for a server in another process
 	srv    *httptest.Server // likewise
 	client *http.Client
 	closed bool

@@ -41,7 +41,7 @@ func summarize(r store.Run) runSummary {
 		Epochs: c.Epochs, EpochsDone: r.EpochsDone, Seed: c.Seed, Events: r.Events, Done: r.Done, Error: r.Error, Reason: r.Reason}
 }
 
-func (a *API) create(w http.ResponseWriter, r *http.Request) {
+func (a *Server) create(w http.ResponseWriter, r *http.Request) {
 	cfg, e := readConfig(r)
 	if e != nil {
 		writeError(w, e)
@@ -96,7 +96,7 @@ const (
 // (default runsPage, at most maxRunsPage) after the run cursor names,
 // oldest first, and "next", the cursor of the following page ("" at the
 // end).
-func (a *API) list(w http.ResponseWriter, r *http.Request) {
+func (a *Server) list(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	limit := runsPage
 	if v := q.Get("limit"); v != "" {
@@ -126,7 +126,7 @@ func (a *API) list(w http.ResponseWriter, r *http.Request) {
 
 // current overlays a live run's state, which can be ahead of the store
 // by a moment (a stop requested, a run just started).
-func (a *API) current(rec store.Run) store.Run {
+func (a *Server) current(rec store.Run) store.Run {
 	if rn := a.m.lookup(rec.ID); rn != nil {
 		rec.State = rn.snapshotState()
 	}
@@ -134,7 +134,7 @@ func (a *API) current(rec store.Run) store.Run {
 }
 
 // record reads run {id}, answering 404 itself when there is none.
-func (a *API) record(w http.ResponseWriter, r *http.Request) (store.Run, bool) {
+func (a *Server) record(w http.ResponseWriter, r *http.Request) (store.Run, bool) {
 	rec, err := a.st.Get(r.PathValue("id"))
 	if err != nil {
 		writeError(w, storeError(err))
@@ -143,13 +143,13 @@ func (a *API) record(w http.ResponseWriter, r *http.Request) (store.Run, bool) {
 	return a.current(rec), true
 }
 
-func (a *API) get(w http.ResponseWriter, r *http.Request) {
+func (a *Server) get(w http.ResponseWriter, r *http.Request) {
 	if rec, ok := a.record(w, r); ok {
 		writeJSON(w, http.StatusOK, rec)
 	}
 }
 
-func (a *API) delete(w http.ResponseWriter, r *http.Request) {
+func (a *Server) delete(w http.ResponseWriter, r *http.Request) {
 	rec, ok := a.record(w, r)
 	if !ok {
 		return
@@ -166,7 +166,7 @@ func (a *API) delete(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (a *API) control(w http.ResponseWriter, r *http.Request) {
+func (a *Server) control(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	var state store.State
 	var err error
@@ -189,7 +189,7 @@ func (a *API) control(w http.ResponseWriter, r *http.Request) {
 }
 
 // blob serves a stored result, or 404 saying when it will exist.
-func (a *API) blob(w http.ResponseWriter, r *http.Request, name, ctype string) {
+func (a *Server) blob(w http.ResponseWriter, r *http.Request, name, ctype string) {
 	rec, ok := a.record(w, r)
 	if !ok {
 		return
@@ -209,16 +209,16 @@ func (a *API) blob(w http.ResponseWriter, r *http.Request, name, ctype string) {
 	w.Write(b)
 }
 
-func (a *API) ranking(w http.ResponseWriter, r *http.Request) {
+func (a *Server) ranking(w http.ResponseWriter, r *http.Request) {
 	a.blob(w, r, blobRanking, "text/csv; charset=utf-8")
 }
 
-func (a *API) weights(w http.ResponseWriter, r *http.Request) {
+func (a *Server) weights(w http.ResponseWriter, r *http.Request) {
 	a.blob(w, r, blobWeights, "application/octet-stream")
 }
 
 // metrics writes one CSV row per epoch event.
-func (a *API) metrics(w http.ResponseWriter, r *http.Request) {
+func (a *Server) metrics(w http.ResponseWriter, r *http.Request) {
 	rec, ok := a.record(w, r)
 	if !ok {
 		return
@@ -249,7 +249,7 @@ func (a *API) metrics(w http.ResponseWriter, r *http.Request) {
 }
 
 // eachEvent calls fn on every stored event of a run, in pages.
-func (a *API) eachEvent(id string, fn func([]byte) error) error {
+func (a *Server) eachEvent(id string, fn func([]byte) error) error {
 	for from := 0; ; {
 		evs, err := a.st.Events(id, from, eventPage)
 		if err != nil {
@@ -272,7 +272,7 @@ const eventPage = 512
 
 // export writes the whole run as one JSON object: the record, every
 // stored event and the ranking rows.
-func (a *API) export(w http.ResponseWriter, r *http.Request) {
+func (a *Server) export(w http.ResponseWriter, r *http.Request) {
 	rec, ok := a.record(w, r)
 	if !ok {
 		return

@@ -25,7 +25,7 @@ const (
 )
 
 // shareRoutes adds the share API to the API's mux.
-func (a *API) shareRoutes() {
+func (a *Server) shareRoutes() {
 	h := &share.Handler{
 		Store:   shareStore{a.st},
 		Limiter: share.NewMemLimiter(sharesPerWindow, shareWindow),

@@ -22,7 +22,7 @@ const (
 // ?format=jsonl returns those so far as JSON lines. A stream reads stored
 // events from the store and newer ones from the runner's memory; it waits
 // on the runner's change signal and never makes the runner wait.
-func (a *API) events(w http.ResponseWriter, r *http.Request) {
+func (a *Server) events(w http.ResponseWriter, r *http.Request) {
 	rec, ok := a.record(w, r)
 	if !ok {
 		return

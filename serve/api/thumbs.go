@@ -27,7 +27,7 @@ const thumbRuns = 2
 // view thus looks the same for a native run. The sets are rebuilt from
 // the run's config (so a run finished before a restart still has them),
 // once per run: the cache keeps the last thumbRuns runs' images.
-func (a *API) thumbs(w http.ResponseWriter, r *http.Request) {
+func (a *Server) thumbs(w http.ResponseWriter, r *http.Request) {
 	rec, ok := a.record(w, r)
 	if !ok {
 		return
