@@ -9,6 +9,7 @@ package par
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Task is one data-parallel loop body: it handles indices [lo, hi).
@@ -30,7 +31,7 @@ type Pool struct {
 	threads int
 	wake    chan struct{}
 	quit    chan struct{}
-	fin     chan struct{} // a worker that finished a For's last chunk says so
+	fin     chan struct{} // a worker that finished a For's last chunk says so (buffered, one token)
 
 	// The current For: word packs a generation (bits 32-63), the chunks
 	// claimed (16-31) and the number of chunks (0-15); a claim is a
@@ -56,6 +57,14 @@ func New(threads int) *Pool {
 	return p
 }
 
+// spinFor is how long a worker that ran out of chunks keeps looking for
+// the next For before it parks. A training step is a chain of Fors with
+// 10-50 us of serial code between them; a parked worker takes longer
+// than that to wake (a futex wake and a reschedule), so without the spin
+// the caller claims both chunks of short Fors itself and the second
+// thread sits idle. The spin is bounded, so an idle pool costs nothing.
+const spinFor = 100 * time.Microsecond
+
 func (p *Pool) worker() {
 	for {
 		select {
@@ -63,9 +72,33 @@ func (p *Pool) worker() {
 			return
 		case <-p.wake:
 		}
-		for ran, _ := p.claimOne(false); ran; ran, _ = p.claimOne(false) {
+		p.drain()
+		// A For found while spinning leaves its wake-up in the channel;
+		// the next select takes it, finds nothing to claim and spins again.
+		deadline := time.Now().Add(spinFor)
+		for i := 1; ; i++ {
+			if p.claimable() {
+				p.drain()
+				deadline = time.Now().Add(spinFor)
+				continue
+			}
+			if i%64 == 0 && time.Now().After(deadline) {
+				break
+			}
 		}
 	}
+}
+
+// drain runs chunks of the current For until none is left to claim.
+func (p *Pool) drain() {
+	for ran, _ := p.claimOne(false); ran; ran, _ = p.claimOne(false) {
+	}
+}
+
+// claimable reports whether the current For has a chunk left to claim.
+func (p *Pool) claimable() bool {
+	v := p.word.Load()
+	return v>>16&0xffff < v&0xffff
 }
 
 // claimOne claims and runs one chunk of the current For; it reports
@@ -85,7 +118,10 @@ func (p *Pool) claimOne(caller bool) (ran, last bool) {
 		p.t.Do(lo, hi)
 		last = p.left.Add(-1) == 0
 		if last && !caller {
-			p.fin <- struct{}{}
+			select { // the caller may be waiting on it
+			case p.fin <- struct{}{}:
+			default: // an earlier For's token, unread, wakes it as well
+			}
 		}
 		return true, last
 	}
@@ -136,12 +172,16 @@ func (p *Pool) For(n, grain int, t Task) {
 		default: // enough wake-ups are pending already
 		}
 	}
-	last := false
-	for ran, l := p.claimOne(true); ran; ran, l = p.claimOne(true) {
-		last = last || l
+	for ran, _ := p.claimOne(true); ran; ran, _ = p.claimOne(true) {
 	}
-	if !last { // a worker finishes the last chunk and says so
-		<-p.fin
+	// A worker runs the last chunks: spin while they are short, then
+	// wait for the worker that finishes last to say so. (A receive that
+	// parks makes the caller wait for a wake-up as long as the chunk.)
+	deadline := time.Now().Add(spinFor)
+	for i := 1; p.left.Load() != 0; i++ {
+		if i%64 == 0 && time.Now().After(deadline) {
+			<-p.fin // may be an earlier For's: the loop checks again
+		}
 	}
 	p.t = nil
 }

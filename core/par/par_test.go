@@ -56,22 +56,38 @@ func spin(d int) int {
 
 var sink int
 
+// work is a For body of about d nanoseconds per index.
+type work struct {
+	d   int
+	out [2]int
+}
+
+func (w *work) Do(lo, hi int) {
+	for i := lo; i < hi; i++ {
+		w.out[i&1] += spin(w.d)
+	}
+}
+
 // BenchmarkForHandoff is the cost of one For that splits over the workers
 // (a hand-off and a wait) against the same For done by the caller alone:
 // what each small kernel of a training step pays for its second thread.
 // "gap" runs about that many microseconds of serial work between the
 // calls, as a step's serial code does, so that the worker goes idle and
-// must be woken.
+// must be woken; "work" gives each of the two chunks that many
+// microseconds, as a step's small kernels have: with two threads on two
+// idle cores a For then takes about half as long as on one.
 func BenchmarkForHandoff(b *testing.B) {
-	for _, gap := range []int{0, 20} {
+	for _, c := range []struct{ gap, work int }{{0, 0}, {20, 0}, {20, 20}, {20, 100}} {
 		for _, threads := range []int{1, 2} {
-			b.Run(fmt.Sprintf("gap=%dus/threads=%d", gap, threads), func(b *testing.B) {
+			b.Run(fmt.Sprintf("gap=%dus/work=%dus/threads=%d", c.gap, c.work, threads), func(b *testing.B) {
 				p := New(threads)
 				defer p.Close()
+				w := &work{d: c.work * 1000}
 				for b.Loop() {
-					p.For(2, 1, nop{})
-					sink += spin(gap * 1000)
+					p.For(2, 1, w)
+					sink += spin(c.gap * 1000)
 				}
+				sink += w.out[0] + w.out[1]
 			})
 		}
 	}
