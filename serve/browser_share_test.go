@@ -352,9 +352,10 @@ func shareFlow(t *testing.T, ctx context.Context, base string, static *atomic.Bo
 // checkDeleteBox publishes record and deletes it from its replay's
 // delete box: a wrong token gets the server's message and the share
 // stays; the right one deletes it, and the link then says so.
-func checkDeleteBox(t *testing.T, ctx context.Context, base string, record []byte) {
+// postShare publishes record through the share API at base, as the
+// page's Publish does, and fails the test unless it is created.
+func postShare(t *testing.T, hc *http.Client, base string, record []byte, what string) ui.Published {
 	t.Helper()
-	hc := &http.Client{Timeout: 30 * time.Second}
 	resp, err := hc.Post(base+"/api/shares", "application/json", bytes.NewReader(record))
 	if err != nil {
 		t.Fatal(err)
@@ -363,8 +364,15 @@ func checkDeleteBox(t *testing.T, ctx context.Context, base string, record []byt
 	json.NewDecoder(resp.Body).Decode(&pub)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusCreated {
-		t.Fatalf("publishing for the delete box: %d", resp.StatusCode)
+		t.Fatalf("publishing %s: %d", what, resp.StatusCode)
 	}
+	return pub
+}
+
+func checkDeleteBox(t *testing.T, ctx context.Context, base string, record []byte) {
+	t.Helper()
+	hc := &http.Client{Timeout: 30 * time.Second}
+	pub := postShare(t, hc, base, record, "for the delete box")
 	tab := newTab(t, ctx)
 	link := base + "/#share=" + pub.ID
 	openReplay(t, tab, link)
@@ -447,16 +455,7 @@ func hostileRecord(t *testing.T, b []byte) []byte {
 func checkHostile(t *testing.T, ctx context.Context, base string, record []byte) {
 	t.Helper()
 	hc := &http.Client{Timeout: 30 * time.Second}
-	resp, err := hc.Post(base+"/api/shares", "application/json", bytes.NewReader(hostileRecord(t, record)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var pub ui.Published
-	json.NewDecoder(resp.Body).Decode(&pub)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		t.Fatalf("publishing the markup-carrying record: %d", resp.StatusCode)
-	}
+	pub := postShare(t, hc, base, hostileRecord(t, record), "the markup-carrying record")
 	tab := newTab(t, ctx)
 	openReplay(t, tab, base+"/#share="+pub.ID)
 	time.Sleep(time.Second) // let an onerror fire, if one could
