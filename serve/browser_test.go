@@ -315,13 +315,20 @@ func TestBrowserStopAndBadInput(t *testing.T) {
 // that run alone while the other three finish with a Kendall tau.
 func TestBrowserFourRunsOneCrash(t *testing.T) {
 	ctx, url, logs := browserOrSkip(t, 1366, 768)
-	openPage(t, ctx, url+"/#runs=uniform,pada,pa,fairnas&epochs=2&train=1000&batch=32&archs=5&evalimages=100")
+	// Enough epochs that PA&DA is still training when the crash comes:
+	// with the simd128 kernels a 2-epoch run could end before the slowest
+	// worker's first step.
+	const epochs = 12
+	openPage(t, ctx, url+fmt.Sprintf("/#runs=uniform,pada,pa,fairnas&epochs=%d&train=1000&batch=32&archs=5&evalimages=100", epochs))
 	if err := chromedp.Run(ctx, chromedp.Click("#race", chromedp.ByQuery)); err != nil {
 		t.Fatal(err)
 	}
-	waitStats(t, ctx, "step events in all four runs", 90*time.Second, func(s []ui.RunStats) bool {
+	before := waitStats(t, ctx, "step events in all four runs", 90*time.Second, func(s []ui.RunStats) bool {
 		return all(s, 4, func(r ui.RunStats) bool { return r.StepEvents > 0 })
 	})
+	if before[1].Done {
+		t.Fatalf("PA&DA finished before the crash could be injected: %+v", before[1])
+	}
 	if err := chromedp.Run(ctx, chromedp.Evaluate(`window.padaCrashRun(1)`, nil)); err != nil {
 		t.Fatal(err)
 	}
@@ -333,8 +340,8 @@ func TestBrowserFourRunsOneCrash(t *testing.T) {
 		t.Errorf("the crashed run says %q; want it to say that its worker exited or failed", end[1].Err)
 	}
 	for _, i := range []int{0, 2, 3} {
-		if end[i].Epochs != 2 || end[i].Ranked != 5 || end[i].Err != "" {
-			t.Errorf("run %s: %d epochs, %d ranked, error %q; want 2, 5 and none", end[i].Sampler, end[i].Epochs, end[i].Ranked, end[i].Err)
+		if end[i].Epochs != epochs || end[i].Ranked != 5 || end[i].Err != "" {
+			t.Errorf("run %s: %d epochs, %d ranked, error %q; want %d, 5 and none", end[i].Sampler, end[i].Epochs, end[i].Ranked, end[i].Err, epochs)
 		}
 	}
 	var msg string
